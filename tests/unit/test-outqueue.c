@@ -1,0 +1,136 @@
+/* gst-rtmpe: the scatter-gather output queue
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+#include "rtmpoutqueue.h"
+
+/* Drains @q through vectors in steps of @step bytes; returns the bytes. */
+static GByteArray *
+drain (RtmpOutQueue *q, gsize step)
+{
+  GByteArray *out = g_byte_array_new ();
+
+  while (rtmp_out_queue_size (q) > 0) {
+    GOutputVector v[7];
+    guint n = rtmp_out_queue_peek (q, v, G_N_ELEMENTS (v));
+    gsize take = step;
+
+    g_assert_cmpuint (n, >, 0);
+    for (guint i = 0; i < n && take > 0; i++) {
+      gsize k = MIN (take, v[i].size);
+
+      g_byte_array_append (out, v[i].buffer, k);
+      take -= k;
+    }
+    rtmp_out_queue_consume (q, step - take);
+  }
+  return out;
+}
+
+static void
+test_order_and_release (void)
+{
+  for (gsize step = 1; step < 300; step += 37) {
+    RtmpOutQueue *q = rtmp_out_queue_new ();
+    GByteArray *expect = g_byte_array_new ();
+    GByteArray *got;
+    GstBuffer *bufs[40];
+
+    for (int i = 0; i < 40; i++) {
+      guint8 hdr[3] = { i, i + 1, i + 2 };
+      gsize size = 10 + i * 13;
+      guint8 *data = g_malloc (size);
+      RtmpOutPayload *p;
+
+      for (gsize k = 0; k < size; k++)
+        data[k] = i * 7 + k;
+      bufs[i] = gst_buffer_new_wrapped (data, size);
+      p = rtmp_out_payload_new (bufs[i]);
+      /* header, half the payload, another header, the rest */
+      rtmp_out_queue_push_bytes (q, hdr, 3);
+      g_byte_array_append (expect, hdr, 3);
+      rtmp_out_queue_push_slice (q, p, 0, size / 2);
+      g_byte_array_append (expect, data, size / 2);
+      rtmp_out_queue_push_bytes (q, hdr, 1);
+      rtmp_out_queue_push_bytes (q, hdr + 1, 2);
+      g_byte_array_append (expect, hdr, 3);
+      rtmp_out_queue_push_slice (q, p, size / 2, size - size / 2);
+      g_byte_array_append (expect, data + size / 2, size - size / 2);
+      rtmp_out_payload_unref (p);
+      /* the queue holds the only other reference */
+      g_assert_cmpint (GST_MINI_OBJECT_REFCOUNT_VALUE (bufs[i]), ==, 2);
+    }
+    {
+      guint8 big[100];
+
+      memset (big, 0xab, sizeof (big));
+      rtmp_out_queue_push_copy (q, big, sizeof (big));
+      g_byte_array_append (expect, big, sizeof (big));
+    }
+    g_assert_cmpuint (rtmp_out_queue_size (q), ==, expect->len);
+    got = drain (q, step);
+    g_assert_cmpmem (got->data, got->len, expect->data, expect->len);
+    for (int i = 0; i < 40; i++) {
+      g_assert_cmpint (GST_MINI_OBJECT_REFCOUNT_VALUE (bufs[i]), ==, 1);
+      gst_buffer_unref (bufs[i]);
+    }
+    g_assert_cmpuint (rtmp_out_queue_n_segments (q), ==, 0);
+    g_byte_array_unref (got);
+    g_byte_array_unref (expect);
+    rtmp_out_queue_free (q);
+  }
+}
+
+/* headers merge into one segment while they fit */
+static void
+test_merge (void)
+{
+  RtmpOutQueue *q = rtmp_out_queue_new ();
+  guint8 b[RTMP_OUT_QUEUE_INLINE] = { 0 };
+
+  rtmp_out_queue_push_bytes (q, b, 10);
+  rtmp_out_queue_push_bytes (q, b, 10);
+  g_assert_cmpuint (rtmp_out_queue_n_segments (q), ==, 1);
+  rtmp_out_queue_push_bytes (q, b, 10);
+  g_assert_cmpuint (rtmp_out_queue_n_segments (q), ==, 2);
+  /* partly consumed segments are not merged into */
+  rtmp_out_queue_consume (q, 25);
+  rtmp_out_queue_push_bytes (q, b, 4);
+  g_assert_cmpuint (rtmp_out_queue_n_segments (q), ==, 2);
+  g_assert_cmpuint (rtmp_out_queue_size (q), ==, 9);
+  rtmp_out_queue_free (q);
+}
+
+/* a partly consumed inline segment survives the ring growing */
+static void
+test_growth_keeps_inline (void)
+{
+  RtmpOutQueue *q = rtmp_out_queue_new ();
+  GstBuffer *buf = gst_buffer_new_wrapped (g_malloc0 (8), 8);
+  RtmpOutPayload *p = rtmp_out_payload_new (buf);
+  guint8 hdr[5] = { 1, 2, 3, 4, 5 };
+  GOutputVector v[1];
+
+  rtmp_out_queue_push_bytes (q, hdr, 5);
+  rtmp_out_queue_consume (q, 2);
+  for (int i = 0; i < 500; i++)
+    rtmp_out_queue_push_slice (q, p, 0, 8);
+  g_assert_cmpuint (rtmp_out_queue_peek (q, v, 1), ==, 1);
+  g_assert_cmpuint (v[0].size, ==, 3);
+  g_assert_cmpmem (v[0].buffer, 3, hdr + 2, 3);
+  rtmp_out_payload_unref (p);
+  rtmp_out_queue_free (q);
+  g_assert_cmpint (GST_MINI_OBJECT_REFCOUNT_VALUE (buf), ==, 1);
+  gst_buffer_unref (buf);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/outqueue/order-and-release", test_order_and_release);
+  g_test_add_func ("/outqueue/merge", test_merge);
+  g_test_add_func ("/outqueue/growth-keeps-inline", test_growth_keeps_inline);
+  return g_test_run ();
+}
