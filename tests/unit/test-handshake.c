@@ -1057,10 +1057,11 @@ test_client_plain_accepts_simple (void)
       RTMP_HANDSHAKE_TYPE_PLAIN, TRUE, 0, rtmpe_crypto_openssl ());
   g_autoptr (GByteArray) c0c1 = g_byte_array_new ();
   g_autoptr (GByteArray) out = g_byte_array_new ();
-  guint8 s[1 + 2 * 1536];
+  guint8 s[1 + 2 * 1536 + 5];
   gsize used;
 
   g_assert_true (rtmp_handshake_get_initial (client, c0c1, &error));
+  memcpy (s + 1 + 2 * 1536, "after", 5); /* not ours: left unconsumed */
   s[0] = 3;
   for (guint i = 1; i < 1537; i++)
     s[i] = i * 13;
@@ -1070,6 +1071,7 @@ test_client_plain_accepts_simple (void)
       rtmp_handshake_push (client, s, sizeof (s), &used, out, &error), ==,
       RTMP_HANDSHAKE_DONE);
   g_assert_no_error (error);
+  g_assert_cmpuint (used, ==, 1 + 2 * 1536);
   g_assert_false (rtmp_handshake_get_digest_used (client));
   g_assert_cmpmem (out->data, out->len, s + 1, 1536); /* C2 = S1 */
 }
