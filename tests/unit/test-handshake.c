@@ -1207,28 +1207,6 @@ test_getters_before_start (void)
   g_assert_error (error, RTMP_ERROR, RTMP_ERROR_PROTOCOL);
 }
 
-/* gst_init () makes GLib grow its quark table, and GLib leaves the first
- * one (allocated by its library constructor) behind on purpose. Debian's
- * GLib has no frame pointers, so LeakSanitizer's fast unwinder stops at
- * g_malloc and tests/lsan.supp's leak:_dl_init cannot match; the slow
- * unwinder sees the constructor. gst_init () stays: it turns on logging,
- * whose format strings the sanitizer build should run too. */
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_HAVE_ASAN 1
-#endif
-#endif
-#ifdef TEST_HAVE_ASAN
-const char *__asan_default_options (void);
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-#endif
-
 int
 main (int argc, char **argv)
 {
