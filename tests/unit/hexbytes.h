@@ -1,0 +1,78 @@
+/* gst-rtmpe tests: byte vectors written in hex
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __TEST_HEXBYTES_H__
+#define __TEST_HEXBYTES_H__
+
+#include <glib.h>
+
+/* "02 00 05 68 65" (spaces and newlines ignored) -> bytes */
+static inline GBytes *
+hex_bytes (const gchar *hex)
+{
+  GByteArray *a = g_byte_array_new ();
+  gint hi = -1;
+
+  for (; *hex; hex++) {
+    gint v = g_ascii_xdigit_value (*hex);
+
+    if (v < 0) {
+      g_assert_true (g_ascii_isspace (*hex));
+      continue;
+    }
+    if (hi < 0) {
+      hi = v;
+    } else {
+      guint8 b = (hi << 4) | v;
+
+      g_byte_array_append (a, &b, 1);
+      hi = -1;
+    }
+  }
+  g_assert_cmpint (hi, ==, -1);
+  return g_byte_array_free_to_bytes (a);
+}
+
+static inline gchar *
+bytes_hex (const guint8 *data, gsize len)
+{
+  GString *s = g_string_new (NULL);
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    g_string_append_printf (s, "%s%02x", i ? " " : "", data[i]);
+  return g_string_free (s, FALSE);
+}
+
+/* Fails the test with both byte strings shown when they differ. */
+#define assert_bytes_equal(data, len, expected_bytes)                          \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    gsize _el;                                                                 \
+    const guint8 *_e = g_bytes_get_data ((expected_bytes), &_el);              \
+    if ((len) != _el || memcmp ((data), _e, _el) != 0) {                       \
+      gchar *_a = bytes_hex ((data), (len)), *_b = bytes_hex (_e, _el);        \
+      g_error ("%s:%d: bytes differ\n  got      %s\n  expected %s", __FILE__,  \
+          __LINE__, _a, _b);                                                   \
+    }                                                                          \
+  }                                                                            \
+  G_STMT_END
+
+/* tests/data/@name: from TESTS_SOURCE_DIR (set by meson test), else next to
+ * this source file as the compiler saw it (for runs from the build dir) */
+#define test_data_path(name) test_data_path_from (__FILE__, (name))
+static inline gchar *
+test_data_path_from (const gchar *file, const gchar *name)
+{
+  const gchar *dir = g_getenv ("TESTS_SOURCE_DIR");
+  gchar *here, *path;
+
+  if (dir)
+    return g_build_filename (dir, "data", name, NULL);
+  here = g_path_get_dirname (file);
+  path = g_build_filename (here, "..", "data", name, NULL);
+  g_free (here);
+  return path;
+}
+
+#endif
