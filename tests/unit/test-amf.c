@@ -15,7 +15,7 @@
 #include "amf.h"
 #include "rtmperror.h"
 #include "rtmplimits.h"
-#include "hexbytes.h"
+#include "testutil.h"
 
 typedef enum
 {
@@ -682,55 +682,32 @@ test_round_trip (void)
 static void
 test_recorded_sessions (void)
 {
-  gchar *path = test_data_path ("rtmp-session-messages.txt");
-  gchar *text = NULL;
-  gchar **lines;
+  GPtrArray *msgs = load_session_messages ();
   guint i, n = 0;
-  GError *error = NULL;
 
-  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
-  lines = g_strsplit (text, "\n", -1);
-  for (i = 0; lines[i]; i++) {
-    gchar **f;
-    GBytes *b;
+  for (i = 0; i < msgs->len; i++) {
+    SessionMessage *m = g_ptr_array_index (msgs, i);
+    GError *error = NULL;
     GPtrArray *values;
     GByteArray *out;
     gsize size;
-    const guint8 *data;
+    const guint8 *data = g_bytes_get_data (m->payload, &size);
 
-    if (lines[i][0] == '#' || lines[i][0] == '\0')
+    if (m->type != 20 && m->type != 18)
       continue;
-    f = g_strsplit (lines[i], " ", -1);
-    g_assert_cmpuint (g_strv_length (f), ==, 6);
-    if (strcmp (f[3], "20") != 0 && strcmp (f[3], "18") != 0) {
-      g_strfreev (f);
-      continue;
-    }
-    b = hex_bytes (f[5]);
-    data = g_bytes_get_data (b, &size);
     values = amf0_decode_sequence (data, size, 0, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (values->len, >=, 1);
     out = g_byte_array_new ();
     g_assert_true (amf0_encode_sequence (
         (const AmfValue *const *) values->pdata, values->len, out, &error));
-    assert_bytes_equal (out->data, out->len, b);
-    if (g_test_verbose ()) {
-      gchar *s = amf_value_to_string (g_ptr_array_index (values, 0));
-
-      g_test_message ("%s %s: %s ...", f[0], f[1], s);
-      g_free (s);
-    }
+    assert_bytes_equal (out->data, out->len, m->payload);
     n++;
     g_byte_array_unref (out);
     g_ptr_array_unref (values);
-    g_bytes_unref (b);
-    g_strfreev (f);
   }
   g_assert_cmpuint (n, >=, 30);
-  g_strfreev (lines);
-  g_free (text);
-  g_free (path);
+  g_ptr_array_unref (msgs);
 }
 
 /* ---- hostile inputs ---- */

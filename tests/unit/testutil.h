@@ -1,8 +1,11 @@
-/* gst-rtmpe tests: byte vectors written in hex
+/* gst-rtmpe tests: byte vectors in hex, the recorded sessions
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef __TEST_HEXBYTES_H__
-#define __TEST_HEXBYTES_H__
+#ifndef __TEST_UTIL_H__
+#define __TEST_UTIL_H__
+
+#include <stdlib.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -73,6 +76,64 @@ test_data_path_from (const gchar *file, const gchar *name)
   path = g_build_filename (here, "..", "data", name, NULL);
   g_free (here);
   return path;
+}
+
+/* One line of tests/data/rtmp-session-messages.txt */
+typedef struct
+{
+  gchar *session; /* conn1 ... */
+  gchar *direction; /* c2s or s2c */
+  guint chunk_stream_id;
+  guint8 type;
+  guint32 stream_id;
+  GBytes *payload;
+} SessionMessage;
+
+static inline void
+session_message_free (gpointer p)
+{
+  SessionMessage *m = p;
+
+  g_free (m->session);
+  g_free (m->direction);
+  g_bytes_unref (m->payload);
+  g_free (m);
+}
+
+static inline GPtrArray *
+load_session_messages (void)
+{
+  gchar *path = test_data_path ("rtmp-session-messages.txt");
+  GPtrArray *msgs = g_ptr_array_new_with_free_func (session_message_free);
+  gchar *text = NULL, **lines;
+  GError *error = NULL;
+  guint i;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (text, "\n", -1);
+  for (i = 0; lines[i]; i++) {
+    SessionMessage *m;
+    gchar **f;
+
+    if (lines[i][0] == '#' || lines[i][0] == '\0')
+      continue;
+    f = g_strsplit (lines[i], " ", -1);
+    g_assert_cmpuint (g_strv_length (f), ==, 6);
+    m = g_new0 (SessionMessage, 1);
+    m->session = g_strdup (f[0]);
+    m->direction = g_strdup (f[1]);
+    m->chunk_stream_id = atoi (f[2]);
+    m->type = atoi (f[3]);
+    m->stream_id = atoi (f[4]);
+    m->payload = hex_bytes (f[5]);
+    g_ptr_array_add (msgs, m);
+    g_strfreev (f);
+  }
+  g_strfreev (lines);
+  g_free (text);
+  g_free (path);
+  return msgs;
 }
 
 #endif
