@@ -574,8 +574,9 @@ amf_value_equal (const AmfValue *a, const AmfValue *b)
       GArray *ia = a->v.vector.items, *ib = b->v.vector.items;
 
       return a->v.vector.fixed == b->v.vector.fixed && ia->len == ib->len &&
-          memcmp (ia->data, ib->data,
-              (gsize) ia->len * g_array_get_element_size (ia)) == 0;
+          (ia->len == 0 ||
+              memcmp (ia->data, ib->data,
+                  (gsize) ia->len * g_array_get_element_size (ia)) == 0);
     }
     case AMF_TYPE_VECTOR_OBJECT:
       return a->v.vector_object.fixed == b->v.vector_object.fixed &&
@@ -1156,20 +1157,31 @@ print_double (GString *s, gdouble d)
   g_string_append (s, buf);
 }
 
+/* @str, escaped and cut to PRINT_MAX_STRING characters; quoted for
+ * values, bare for names */
 static void
-print_string (GString *s, const gchar *str, gsize len)
+print_text (GString *s, const gchar *str, gsize len, gboolean quote)
 {
-  gboolean utf8 = g_utf8_validate (str, len, NULL);
-  gsize shown = len, i;
+  gsize examine = MIN (len, PRINT_MAX_STRING * 4), shown, i;
+  const gchar *end;
+  gboolean utf8 = g_utf8_validate (str, examine, &end);
 
+  /* only the start is looked at: a character cut there is still UTF-8 */
+  if (!utf8 && examine < len && examine - (gsize) (end - str) < 4)
+    utf8 = TRUE;
   if (utf8) {
-    if (g_utf8_strlen (str, len) > PRINT_MAX_STRING)
+    gsize valid = end - str;
+
+    if (g_utf8_strlen (str, valid) > PRINT_MAX_STRING)
       shown = g_utf8_offset_to_pointer (str, PRINT_MAX_STRING) - str;
+    else
+      shown = valid;
   } else {
     shown = MIN (len, PRINT_MAX_STRING);
   }
 
-  g_string_append_c (s, '"');
+  if (quote)
+    g_string_append_c (s, '"');
   for (i = 0; i < shown; i++) {
     guchar c = str[i];
 
@@ -1180,9 +1192,22 @@ print_string (GString *s, const gchar *str, gsize len)
     else
       g_string_append_c (s, c);
   }
-  g_string_append_c (s, '"');
+  if (quote)
+    g_string_append_c (s, '"');
   if (shown < len)
     g_string_append_printf (s, "...(%" G_GSIZE_FORMAT " bytes)", len);
+}
+
+static void
+print_string (GString *s, const gchar *refstr)
+{
+  print_text (s, refstr, g_ref_string_length ((gchar *) refstr), TRUE);
+}
+
+static void
+print_name (GString *s, const gchar *refstr)
+{
+  print_text (s, refstr, g_ref_string_length ((gchar *) refstr), FALSE);
 }
 
 static void print_value (GString *s, const AmfValue *v, guint depth);
@@ -1209,7 +1234,8 @@ print_props (GString *s, const AmfValue *v, guint depth, gboolean first)
       g_string_append_printf (s, "...%u more", n - i);
       return;
     }
-    g_string_append_printf (s, "%s: ", props[i].name);
+    print_name (s, props[i].name);
+    g_string_append (s, ": ");
     print_value (s, props[i].value, depth + 1);
   }
 }
@@ -1281,12 +1307,12 @@ print_value (GString *s, const AmfValue *v, guint depth)
       g_string_append_printf (s, "%di", v->v.integer);
       return;
     case AMF_TYPE_STRING:
-      print_string (s, v->v.string, g_ref_string_length (v->v.string));
+      print_string (s, v->v.string);
       return;
     case AMF_TYPE_XML_DOCUMENT:
     case AMF_TYPE_XML:
       g_string_append (s, v->type == AMF_TYPE_XML ? "xml(" : "xmldoc(");
-      print_string (s, v->v.string, g_ref_string_length (v->v.string));
+      print_string (s, v->v.string);
       g_string_append_c (s, ')');
       return;
     case AMF_TYPE_DATE:
@@ -1323,8 +1349,10 @@ print_value (GString *s, const AmfValue *v, guint depth)
   }
   switch (v->type) {
     case AMF_TYPE_OBJECT:
-      if (v->v.object.class_name)
-        g_string_append_printf (s, "%s ", v->v.object.class_name);
+      if (v->v.object.class_name) {
+        print_name (s, v->v.object.class_name);
+        g_string_append_c (s, ' ');
+      }
       g_string_append_c (s, '{');
       print_props (s, v, depth, TRUE);
       g_string_append_c (s, '}');
@@ -1349,8 +1377,10 @@ print_value (GString *s, const AmfValue *v, guint depth)
       g_string_append_c (s, ']');
       break;
     case AMF_TYPE_VECTOR_OBJECT:
-      g_string_append_printf (s, "Vector.<%s>%s[", v->v.vector_object.type_name,
-          v->v.vector_object.fixed ? " fixed" : "");
+      g_string_append (s, "Vector.<");
+      print_name (s, v->v.vector_object.type_name);
+      g_string_append_printf (
+          s, ">%s[", v->v.vector_object.fixed ? " fixed" : "");
       print_elements (s, v->v.vector_object.items, depth);
       g_string_append_c (s, ']');
       break;

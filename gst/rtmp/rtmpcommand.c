@@ -24,6 +24,24 @@ debug_init (void)
 
 /* ---- the command ---- */
 
+/* A peer's command name, fit for a log line: escaped, at most 64 bytes of
+ * it. Free with g_free(). */
+static gchar *
+printable_name (const gchar *name)
+{
+  gchar *cut = g_strndup (name, 64);
+  gchar *escaped = g_strescape (cut, NULL);
+
+  if (strlen (name) > 64) {
+    gchar *more = g_strconcat (escaped, "...", NULL);
+
+    g_free (escaped);
+    escaped = more;
+  }
+  g_free (cut);
+  return escaped;
+}
+
 static RtmpCommand *
 command_alloc (const gchar *name)
 {
@@ -113,12 +131,15 @@ gchar *
 rtmp_command_to_string (const RtmpCommand *cmd)
 {
   GString *s;
+  gchar *name;
   guint i;
 
   if (!cmd)
     return g_strdup ("(none)");
   s = g_string_new (NULL);
-  g_string_append_printf (s, "%s(", cmd->name);
+  name = printable_name (cmd->name);
+  g_string_append_printf (s, "%s(", name);
+  g_free (name);
   if (!cmd->is_data) {
     gchar *o = amf_value_to_string (cmd->command_object);
 
@@ -134,6 +155,30 @@ rtmp_command_to_string (const RtmpCommand *cmd)
   }
   g_string_append_c (s, ')');
   return g_string_free (s, FALSE);
+}
+
+/* The name and numbers at DEBUG; everything (stream names, connect
+ * arguments: secrets) only at TRACE. */
+static void
+log_command (
+    const gchar *what, const RtmpCommand *cmd, guint8 type, guint32 stream_id)
+{
+  GstDebugLevel level = gst_debug_category_get_threshold (command_debug);
+  gchar *s;
+
+  if (level < GST_LEVEL_DEBUG)
+    return;
+  s = printable_name (cmd->name);
+  GST_DEBUG ("%s %s '%s' (type %u, stream %u, transaction %.0f, %u "
+             "arguments)",
+      what, cmd->is_data ? "data message" : "command", s, type, stream_id,
+      cmd->transaction_id, cmd->arguments->len);
+  g_free (s);
+  if (level >= GST_LEVEL_TRACE) {
+    s = rtmp_command_to_string (cmd);
+    GST_TRACE ("%s", s);
+    g_free (s);
+  }
 }
 
 /* ---- parsing ---- */
@@ -249,14 +294,7 @@ rtmp_command_parse_payload (
   }
   g_ptr_array_unref (values);
 
-  GST_DEBUG ("parsed %s '%s' (type %u, transaction %g, %u arguments)", kind,
-      cmd->name, type, cmd->transaction_id, cmd->arguments->len);
-  if (gst_debug_category_get_threshold (command_debug) >= GST_LEVEL_TRACE) {
-    gchar *s = rtmp_command_to_string (cmd);
-
-    GST_TRACE ("%s", s);
-    g_free (s);
-  }
+  log_command ("parsed", cmd, type, 0);
   return cmd;
 }
 
@@ -322,8 +360,11 @@ rtmp_command_serialize (
     ok = amf0_encode (g_ptr_array_index (cmd->arguments, i), out, error);
 
   if (!ok) {
-    g_prefix_error (error,
-        "%s '%s': ", cmd->is_data ? "data message" : "command", cmd->name);
+    gchar *n = printable_name (cmd->name);
+
+    g_prefix_error (
+        error, "%s '%s': ", cmd->is_data ? "data message" : "command", n);
+    g_free (n);
     g_byte_array_set_size (out, start);
   }
   return ok;
@@ -351,15 +392,7 @@ rtmp_command_to_message (const RtmpCommand *cmd, gboolean extended,
     g_byte_array_unref (out);
     return NULL;
   }
-  GST_DEBUG ("writing %s '%s' (type %u, transaction %g, stream %u)",
-      cmd->is_data ? "data message" : "command", cmd->name, type,
-      cmd->transaction_id, stream_id);
-  if (gst_debug_category_get_threshold (command_debug) >= GST_LEVEL_TRACE) {
-    gchar *s = rtmp_command_to_string (cmd);
-
-    GST_TRACE ("%s", s);
-    g_free (s);
-  }
+  log_command ("writing", cmd, type, stream_id);
   len = out->len;
   return rtmp_message_new (type, 0, stream_id,
       gst_buffer_new_wrapped (g_byte_array_free (out, FALSE), len));
