@@ -273,19 +273,21 @@ rtmp_command_parse_payload (
 
     if (amf_value_get_type (tid) != AMF_TYPE_NUMBER &&
         amf_value_get_type (tid) != AMF_TYPE_INTEGER) {
+      gchar *n = printable_name (cmd->name);
+
       g_set_error (error, RTMP_ERROR, RTMP_ERROR_INVALID,
           "%s '%s' of type %u: the transaction id is a %s, not a number", kind,
-          cmd->name, type, amf_type_name (amf_value_get_type (tid)));
+          n, type, amf_type_name (amf_value_get_type (tid)));
+      g_free (n);
       g_ptr_array_unref (values);
       rtmp_command_free (cmd);
       return NULL;
     }
     cmd->transaction_id = amf_value_get_number (tid);
-    next = 2;
-    if (values->len > 2) {
+    /* taking the command object out leaves the arguments from index 2 */
+    if (values->len > 2)
       cmd->command_object = g_ptr_array_steal_index (values, 2);
-      next = 2;
-    }
+    next = 2;
   }
   /* what is left after name, transaction id and command object */
   for (; next < values->len; next++) {
@@ -418,6 +420,20 @@ rtmp_connect_params_init (
   params->video_codecs = 252;
   params->video_function = 1;
   params->object_encoding = -1;
+}
+
+void
+rtmp_connect_params_init_publish (
+    RtmpConnectParams *params, const gchar *app, const gchar *tc_url)
+{
+  rtmp_connect_params_init (params, app, tc_url);
+  params->type = "nonprivate";
+  params->flash_ver = "FMLE/3.0 (compatible; gst-rtmpe)";
+  params->fpad = -1;
+  params->capabilities = -1;
+  params->audio_codecs = -1;
+  params->video_codecs = -1;
+  params->video_function = -1;
 }
 
 static void

@@ -92,9 +92,9 @@ gboolean rtmp_command_serialize (
  * Members of the connect command object. Strings set to NULL and numbers
  * set below zero are left out (except @app and @tc_url, always sent);
  * @fpad is left out when below zero. rtmp_connect_params_init() sets what
- * a player sends (librtmp's values); a publisher typically clears the
- * player members (ffmpeg, OBS and GStreamer send app, type, flashVer,
- * tcUrl).
+ * a player sends (librtmp's values), rtmp_connect_params_init_publish()
+ * what a publisher sends (as ffmpeg, OBS and GStreamer do: app, type,
+ * flashVer, tcUrl).
  */
 typedef struct
 {
@@ -109,13 +109,18 @@ typedef struct
   gdouble video_codecs; /* SUPPORT_VID_* bits */
   gdouble video_function; /* 1: SUPPORT_VID_CLIENT_SEEK */
   const gchar *page_url;
-  gdouble object_encoding; /* 0 (AMF0) or 3 (AMF3) */
+  /* 0 (AMF0) or 3 (AMF3); left out by default, which means 0 */
+  gdouble object_encoding;
   /* Enhanced RTMP: FourCCs of the codecs supported ("av01", "vp09",
    * "hvc1" ...); NULL leaves it out */
   const gchar *const *fourcc_list;
 } RtmpConnectParams;
 
 void rtmp_connect_params_init (
+    RtmpConnectParams *params, const gchar *app, const gchar *tc_url);
+/* What a publisher sends: app, type "nonprivate", flashVer
+ * "FMLE/3.0 (compatible; gst-rtmpe)", tcUrl. */
+void rtmp_connect_params_init_publish (
     RtmpConnectParams *params, const gchar *app, const gchar *tc_url);
 
 /* Extra connect arguments (user name, token ...) are added with
@@ -128,7 +133,8 @@ AmfValue *rtmp_status_info_new (
     const gchar *level, const gchar *code, const gchar *description);
 
 /* _result and _error answering the request @transaction_id; @properties
- * (NULL: AMF null) and @info (NULL: left out) are taken. */
+ * (NULL: AMF null) and @info, the answer (an info object, a stream id ...;
+ * NULL: none), are taken. */
 RtmpCommand *rtmp_command_new_result (
     gdouble transaction_id, AmfValue *properties, AmfValue *info);
 RtmpCommand *rtmp_command_new_error (

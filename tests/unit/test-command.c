@@ -110,11 +110,9 @@ test_connect (void)
   const AmfValue *o;
 
   /* ffmpeg 5.1 publishing */
-  rtmp_connect_params_init (&p, "live", "rtmp://127.0.0.1:19351/live");
-  p.type = "nonprivate";
+  rtmp_connect_params_init_publish (&p, "live", "rtmp://127.0.0.1:19351/live");
+  g_assert_cmpstr (p.flash_ver, ==, "FMLE/3.0 (compatible; gst-rtmpe)");
   p.flash_ver = "FMLE/3.0 (compatible; Lavf59.27.100)";
-  p.fpad = -1;
-  p.capabilities = p.audio_codecs = p.video_codecs = p.video_function = -1;
   check_writes_recorded (rtmp_command_new_connect (1, &p), "conn1", "c2s");
 
   /* GStreamer rtmp2sink */
