@@ -1017,6 +1017,67 @@ test_encode_errors (void)
   }
 }
 
+/* ---- offsets ---- */
+
+static void
+test_offsets (void)
+{
+  GBytes *b = hex_bytes ("ff 02 0001 61 05 12");
+  gsize size, offset = 1;
+  const guint8 *data = g_bytes_get_data (b, &size);
+  GError *error = NULL;
+  AmfValue *v;
+  GPtrArray *seq;
+
+  /* one value at a time, from an offset */
+  v = amf0_decode (data, size, &offset, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (amf_value_get_string (v), ==, "a");
+  g_assert_cmpuint (offset, ==, 5);
+  amf_value_free (v);
+  v = amf0_decode (data, size, &offset, &error);
+  g_assert_cmpint (amf_value_get_type (v), ==, AMF_TYPE_NULL);
+  g_assert_cmpuint (offset, ==, 6);
+  amf_value_free (v);
+  /* a failure leaves the offset, and names the offset in the input */
+  v = amf0_decode (data, size, &offset, &error);
+  g_assert_null (v);
+  g_assert_cmpuint (offset, ==, 6);
+  g_assert_error (error, RTMP_ERROR, RTMP_ERROR_UNKNOWN_TYPE);
+  g_assert_nonnull (strstr (error->message, "at offset 6"));
+  g_clear_error (&error);
+
+  /* a sequence stops at the first bad value */
+  seq = amf0_decode_sequence (data, size, 1, NULL, &error);
+  g_assert_null (seq);
+  g_assert_nonnull (strstr (error->message, "at offset 6"));
+  g_clear_error (&error);
+  seq = amf0_decode_sequence (data, size - 1, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (seq->len, ==, 2);
+  g_ptr_array_unref (seq);
+  seq = amf0_decode_sequence (data, 1, 1, NULL, &error);
+  g_assert_cmpuint (seq->len, ==, 0);
+  g_ptr_array_unref (seq);
+  g_bytes_unref (b);
+
+  /* AMF3 the same way */
+  b = hex_bytes ("06 0361 06 00 01");
+  data = g_bytes_get_data (b, &size);
+  seq = amf3_decode_sequence (data, size, 0, NULL, &error);
+  /* each value has its own string table: the reference in the second
+   * has nothing to refer to */
+  g_assert_null (seq);
+  g_assert_error (error, RTMP_ERROR, RTMP_ERROR_BAD_REFERENCE);
+  g_assert_nonnull (strstr (error->message, "at offset 3"));
+  g_clear_error (&error);
+  offset = 0;
+  v = amf3_decode (data, size, &offset, &error);
+  g_assert_cmpuint (offset, ==, 3);
+  amf_value_free (v);
+  g_bytes_unref (b);
+}
+
 /* ---- the model ---- */
 
 static void
@@ -1170,6 +1231,7 @@ main (int argc, char **argv)
   g_test_add_func ("/amf/nesting", test_nesting);
   g_test_add_func ("/amf/allocation-bounded", test_allocation_bounded);
   g_test_add_func ("/amf/encode-errors", test_encode_errors);
+  g_test_add_func ("/amf/offsets", test_offsets);
   g_test_add_func ("/amf/accessors", test_accessors);
   g_test_add_func ("/amf/printer", test_printer);
   return g_test_run ();
