@@ -13,6 +13,8 @@
 #define AMF_MAX_STRING (16 << 20) /* bytes in one string, XML, ByteArray */
 #define AMF_MAX_REFERENCES                                                     \
   (1 << 20) /* entries in an AMF0/AMF3 reference table */
+#define AMF_ALLOC_FACTOR 128 /* bytes of decoded values per input byte */
+#define AMF_ALLOC_SLACK 4096 /* ... plus this, for tiny inputs */
 
 /* RTMP chunk stream */
 #define RTMP_MAX_MESSAGE_SIZE 0xFFFFFF /* the 24-bit message length field */
