@@ -98,6 +98,8 @@ struct _RtmfpSendFlow
   gsize rx_buffer_size; /* the receiver's last advertisement */
   gboolean exception;
   guint64 final_sn; /* 0: none */
+  guint64 cum_ack; /* highest cumulative acknowledgement received */
+  guint64 fsn_update_at; /* resend an FSN update then (0: not needed) */
   GQueue deadlines; /* RtmfpMessageDeadline, in queuing order */
   guint64 linger_until;
   guint64 next_probe;

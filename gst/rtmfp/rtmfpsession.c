@@ -393,7 +393,17 @@ handle_ack (
     for (guint64 q = MAX (from, f->base); q <= to; q++)
       ack_entry (s, f, q, ctx);
   }
+  f->cum_ack = MAX (f->cum_ack, cum);
   rtmfp_send_flow_trim (f);
+  /* nothing left to send, but the receiver has not seen everything up to
+   * our last sequence number (abandoned fragments we trimmed): it needs a
+   * Forward Sequence Number update (RFC 7016 3.6.2.7.1) */
+  if (f->base >= f->next_sn && f->cum_ack < f->next_sn - 1) {
+    if (!f->fsn_update_at)
+      f->fsn_update_at = now;
+  } else {
+    f->fsn_update_at = 0;
+  }
   if (f->rx_buffer_size == 0 && !f->exception) {
     if (f->next_probe == 0) {
       f->probe_interval = MAX (RTMFP_SEC, s->erto);
@@ -402,7 +412,8 @@ handle_ack (
   } else {
     f->next_probe = 0;
   }
-  if (f->state == F_CLOSING && f->base >= f->next_sn) {
+  if (f->state == F_CLOSING && f->base >= f->next_sn &&
+      f->cum_ack >= f->final_sn) {
     RtmfpEvent *ev = g_new0 (RtmfpEvent, 1);
 
     GST_CAT_DEBUG (rtmfp_flow_debug,
@@ -1040,11 +1051,15 @@ can_send_data (RtmfpSession *s)
 }
 
 static gboolean
-any_flow_ready (RtmfpSession *s)
+any_flow_ready (RtmfpSession *s, guint64 now)
 {
-  for (guint i = 0; i < s->send_order->len; i++)
-    if (rtmfp_send_flow_ready (g_ptr_array_index (s->send_order, i)))
+  for (guint i = 0; i < s->send_order->len; i++) {
+    RtmfpSendFlow *f = g_ptr_array_index (s->send_order, i);
+
+    if (rtmfp_send_flow_ready (f) ||
+        (f->fsn_update_at && now >= f->fsn_update_at))
       return TRUE;
+  }
   return FALSE;
 }
 
@@ -1059,6 +1074,38 @@ add_data (RtmfpSession *s, guint64 now, GByteArray *b, gsize max)
     RtmfpSendFlow *f = g_ptr_array_index (s->send_order, (s->send_rr + k) % n);
     gboolean first_in_packet = TRUE;
     guint64 prev_seq = 0, prev_fsn = 0;
+
+    if (f->fsn_update_at && now >= f->fsn_update_at && f->base >= f->next_sn &&
+        f->next_sn > 1) {
+      RtmfpUserDataChunk c = { 0 };
+
+      c.flow_id = f->id;
+      c.seq = f->next_sn - 1;
+      c.fsn_offset = 0;
+      c.abandon = TRUE;
+      c.final = f->final_sn && c.seq == f->final_sn;
+      if (f->startup_options) {
+        c.has_options = TRUE;
+        c.metadata = g_bytes_get_data (f->metadata, &c.metadata_len);
+        if (!c.metadata)
+          c.metadata = (const guint8 *) "";
+        c.has_association = f->has_association;
+        c.association = f->association;
+      }
+      if (b->len + rtmfp_user_data_chunk_size (&c, 0) > max)
+        break;
+      rtmfp_user_data_chunk_build (b, &c);
+      GST_CAT_LOG (rtmfp_flow_debug,
+          "session %08x flow %" G_GUINT64_FORMAT
+          ": forward sequence number update to %" G_GUINT64_FORMAT,
+          s->id, f->id, c.seq);
+      f->fsn_update_at = now + probe_timeout (s);
+      first_in_packet = FALSE;
+      prev_seq = c.seq;
+      prev_fsn = c.seq;
+      any = TRUE;
+      continue;
+    }
 
     while (!full) {
       guint64 seq, fsn;
@@ -1108,6 +1155,11 @@ add_data (RtmfpSession *s, guint64 now, GByteArray *b, gsize max)
       } else {
         rtmfp_user_data_chunk_build (b, &c);
       }
+      GST_CAT_LOG (rtmfp_flow_debug,
+          "session %08x flow %" G_GUINT64_FORMAT ": sending %" G_GUINT64_FORMAT
+          " fsn %" G_GUINT64_FORMAT "%s%s%s",
+          s->id, f->id, seq, fsn, c.abandon ? " abandoned" : "",
+          c.final ? " final" : "", e->ever_sent ? " again" : "");
       if (e->ever_sent)
         s->info.retransmissions++;
       s->info.fragments_sent++;
@@ -1160,7 +1212,7 @@ rtmfp_session_pull (RtmfpSession *s, guint64 now)
     return NULL;
   if (s->state != S_OPEN && s->control->len == 0)
     return NULL;
-  data_ok = can_send_data (s) && any_flow_ready (s);
+  data_ok = can_send_data (s) && any_flow_ready (s, now);
   if (!s->ack_now && !data_ok && s->control->len == 0)
     return NULL;
 
@@ -1413,6 +1465,8 @@ rtmfp_session_next_deadline (RtmfpSession *s)
       d = MIN (d, md->deadline);
     if (f->next_probe)
       d = MIN (d, f->next_probe);
+    if (f->fsn_update_at)
+      d = MIN (d, f->fsn_update_at);
   }
   for (guint i = 0; i < s->recv_order->len; i++) {
     RtmfpRecvFlow *f = g_ptr_array_index (s->recv_order, i);

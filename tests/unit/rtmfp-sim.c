@@ -123,6 +123,7 @@ struct _RtmfpSim
   void (*step_func) (RtmfpSim *, gpointer);
   gpointer step_data;
   RtmfpSimStats stats;
+  guint64 wake;
 };
 
 static gint
@@ -153,6 +154,7 @@ rtmfp_sim_new (guint32 seed)
   sim->nodes = g_array_new (FALSE, TRUE, sizeof (Node));
   sim->arrivals = g_sequence_new (arrival_free);
   sim->now = 1000 * G_USEC_PER_SEC;
+  sim->wake = G_MAXUINT64;
   return sim;
 }
 
@@ -213,6 +215,12 @@ rtmfp_sim_set_step_func (
 {
   sim->step_func = func;
   sim->step_data = user_data;
+}
+
+void
+rtmfp_sim_wake_at (RtmfpSim *sim, guint64 t)
+{
+  sim->wake = MIN (sim->wake, t);
 }
 
 const RtmfpSimStats *
@@ -318,6 +326,8 @@ drain (RtmfpSim *sim, guint i)
 static void
 drain_all (RtmfpSim *sim)
 {
+  if (sim->wake <= sim->now)
+    sim->wake = G_MAXUINT64;
   if (sim->step_func)
     sim->step_func (sim, sim->step_data);
   for (guint i = 0; i < sim->nodes->len; i++)
@@ -335,6 +345,7 @@ rtmfp_sim_run (RtmfpSim *sim, guint64 until,
 
     if (!g_sequence_iter_is_end (it))
       next = ((Arrival *) g_sequence_get (it))->time;
+    next = MIN (next, sim->wake);
     for (guint i = 0; i < sim->nodes->len; i++)
       next = MIN (next,
           rtmfp_endpoint_next_deadline (

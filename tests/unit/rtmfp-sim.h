@@ -44,6 +44,8 @@ void rtmfp_sim_set_event_func (
 /* Called after every step (to queue more data). */
 void rtmfp_sim_set_step_func (
     RtmfpSim *sim, void (*func) (RtmfpSim *, gpointer), gpointer user_data);
+/* The step function asks to run again at @t (simulated). */
+void rtmfp_sim_wake_at (RtmfpSim *sim, guint64 t);
 /* Runs until @done returns TRUE or @until (simulated) is reached; returns
  * the result of the last @done call. */
 gboolean rtmfp_sim_run (RtmfpSim *sim, guint64 until,
