@@ -403,6 +403,129 @@ test_bad_datagrams (void)
   rtmfp_sim_free (sim);
 }
 
+/* P2P introduction: peer T is connected to introducer S; initiator I asks
+ * S for T's peer ID; S sends I a Redirect to T and T a Forwarded IHello;
+ * I and T then open a session directly and carry a message. */
+static void
+test_p2p_introduction (void)
+{
+  RtmfpSim *sim = rtmfp_sim_new (21);
+  const RtmpCryptoAdapter *crypto = rtmfp_sim_crypto (23);
+  RtmfpConfig c;
+  Recorder r;
+  guint S, T, I;
+  RtmfpAddress sa, ta, extra;
+  guint32 t_to_s, i_to_t;
+  RtmfpEvent *ev;
+  const RtmfpStats *st;
+  g_autoptr (GError) error = NULL;
+  RtmfpSessionInfo info;
+
+  recorder_init (&r);
+  rtmfp_config_init (&c, crypto, TRUE);
+  S = rtmfp_sim_add_node (sim, &c, &clean_link);
+  rtmfp_config_init (&c, crypto, FALSE);
+  T = rtmfp_sim_add_node (sim, &c, &clean_link);
+  I = rtmfp_sim_add_node (sim, &c, &clean_link);
+  rtmfp_sim_set_event_func (sim, record_event, &r);
+  rtmfp_sim_address (sim, S, &sa);
+  rtmfp_sim_address (sim, T, &ta);
+
+  /* T registers with the introducer */
+  t_to_s = rtmfp_endpoint_connect_uri (rtmfp_sim_endpoint (sim, T),
+      rtmfp_sim_now (sim), "rtmfp://10.0.0.1/app", &sa, &error);
+  g_assert_no_error (error);
+  g_assert_true (run_until_event (
+      sim, &r, T, RTMFP_EVENT_SESSION_OPEN, 1, 10 * G_USEC_PER_SEC));
+  g_assert_cmpuint (
+      find_event (&r, T, RTMFP_EVENT_SESSION_OPEN, 0)->session, ==, t_to_s);
+  /* what T would report with setPeerInfo */
+  ev = find_event (&r, S, RTMFP_EVENT_SESSION_OPEN, 0);
+  g_assert_true (rtmfp_address_from_string ("192.0.2.7:4000", &extra));
+  rtmfp_endpoint_set_peer_addresses (
+      rtmfp_sim_endpoint (sim, S), ev->session, &extra, 1);
+
+  /* I knows only T's peer ID and the introducer's address */
+  i_to_t = rtmfp_endpoint_connect_peer (rtmfp_sim_endpoint (sim, I),
+      rtmfp_sim_now (sim),
+      rtmfp_endpoint_get_peer_id (rtmfp_sim_endpoint (sim, T)), &sa, 1, &error);
+  g_assert_no_error (error);
+  g_assert_true (run_until_event (
+      sim, &r, I, RTMFP_EVENT_SESSION_OPEN, 1, 10 * G_USEC_PER_SEC));
+  ev = find_event (&r, I, RTMFP_EVENT_SESSION_OPEN, 0);
+  g_assert_cmpuint (ev->session, ==, i_to_t);
+  /* directly with T, which proved its identity */
+  g_assert_true (rtmfp_address_equal (&ev->address, &ta));
+  g_assert_cmpmem (ev->peer_id, 32,
+      rtmfp_endpoint_get_peer_id (rtmfp_sim_endpoint (sim, T)), 32);
+  st = rtmfp_endpoint_get_stats (rtmfp_sim_endpoint (sim, S));
+  g_assert_cmpuint (st->redirects_sent, >=, 1);
+  g_assert_cmpuint (st->fihellos_sent, >=, 1);
+  g_assert_cmpuint (st->sessions_opened, ==, 1); /* only T's */
+  /* T answered as responder, knowing I by its peer ID */
+  ev = find_event (&r, T, RTMFP_EVENT_SESSION_OPEN, 1);
+  g_assert_nonnull (ev);
+  g_assert_true (ev->responder);
+  g_assert_cmpmem (ev->peer_id, 32,
+      rtmfp_endpoint_get_peer_id (rtmfp_sim_endpoint (sim, I)), 32);
+  g_assert_true (rtmfp_endpoint_get_session_info (
+      rtmfp_sim_endpoint (sim, I), i_to_t, &info));
+  g_assert_cmpuint (info.dh_group, ==, 2);
+
+  /* a direct P2P play request (librtmfp's stream IDs from 2000001) */
+  {
+    guint64 f;
+    RtmpMessage *m =
+        rtmp_message_new (20, 0, 0, gst_buffer_new_memdup ("play", 4));
+    guint32 stream;
+
+    g_assert_true (rtmfp_endpoint_open_tc_flow (rtmfp_sim_endpoint (sim, I),
+        i_to_t, RTMFP_TC_P2P_STREAM_BASE + 1, FALSE, 0, &f, &error));
+    g_assert_true (rtmfp_endpoint_send_rtmp (rtmfp_sim_endpoint (sim, I),
+        rtmfp_sim_now (sim), i_to_t, f, m, 0, NULL, &error));
+    rtmp_message_free (m);
+    g_assert_true (
+        run_until_event (sim, &r, T, RTMFP_EVENT_MESSAGE, 1, G_USEC_PER_SEC));
+    ev = find_event (&r, T, RTMFP_EVENT_FLOW_OPEN, 0);
+    g_assert_true (
+        rtmfp_tc_metadata_parse (g_bytes_get_data (ev->metadata, NULL),
+            g_bytes_get_size (ev->metadata), &stream, NULL));
+    g_assert_cmpuint (stream, ==, 2000001);
+  }
+  recorder_clear (&r);
+  rtmfp_sim_free (sim);
+}
+
+/* an unknown peer ID: the introducer stays silent, the open times out */
+static void
+test_p2p_unknown_peer (void)
+{
+  RtmfpSim *sim = rtmfp_sim_new (31);
+  RtmfpConfig c;
+  Recorder r;
+  guint S, I;
+  RtmfpAddress sa;
+  guint8 nobody[32] = { 0xee };
+  g_autoptr (GError) error = NULL;
+
+  recorder_init (&r);
+  rtmfp_config_init (&c, rtmfp_sim_crypto (33), TRUE);
+  S = rtmfp_sim_add_node (sim, &c, &clean_link);
+  rtmfp_config_init (&c, rtmfp_sim_crypto (34), FALSE);
+  I = rtmfp_sim_add_node (sim, &c, &clean_link);
+  rtmfp_sim_set_event_func (sim, record_event, &r);
+  rtmfp_sim_address (sim, S, &sa);
+  rtmfp_endpoint_connect_peer (
+      rtmfp_sim_endpoint (sim, I), rtmfp_sim_now (sim), nobody, &sa, 1, &error);
+  g_assert_true (run_until_event (
+      sim, &r, I, RTMFP_EVENT_SESSION_FAILED, 1, 200 * G_USEC_PER_SEC));
+  g_assert_cmpuint (
+      rtmfp_endpoint_get_stats (rtmfp_sim_endpoint (sim, S))->redirects_sent,
+      ==, 0);
+  recorder_clear (&r);
+  rtmfp_sim_free (sim);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -412,5 +535,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rtmfp/flash/dh-public-checks", test_dh_public_checks);
   g_test_add_func ("/rtmfp/session/handshake-groups", test_handshake_groups);
   g_test_add_func ("/rtmfp/session/bad-datagrams", test_bad_datagrams);
+  g_test_add_func ("/rtmfp/p2p/introduction", test_p2p_introduction);
+  g_test_add_func ("/rtmfp/p2p/unknown-peer", test_p2p_unknown_peer);
   return g_test_run ();
 }
