@@ -4,7 +4,7 @@
 #include "rtmfpwire.h"
 
 #include <string.h>
-#include <gio/gio.h>
+#include <arpa/inet.h>
 
 void
 rtmfp_address_set_ipv4 (
@@ -45,13 +45,10 @@ rtmfp_address_to_string (const RtmfpAddress *a, gchar *buf)
     g_snprintf (buf, 64, "%u.%u.%u.%u:%u", a->addr[0], a->addr[1], a->addr[2],
         a->addr[3], a->port);
   } else if (a->family == 6) {
-    GInetAddress *ia =
-        g_inet_address_new_from_bytes (a->addr, G_SOCKET_FAMILY_IPV6);
-    gchar *s = g_inet_address_to_string (ia);
+    char s[INET6_ADDRSTRLEN];
 
+    inet_ntop (AF_INET6, a->addr, s, sizeof (s));
     g_snprintf (buf, 64, "[%s]:%u", s, a->port);
-    g_free (s);
-    g_object_unref (ia);
   } else {
     g_strlcpy (buf, "(none)", 64);
   }
@@ -66,7 +63,6 @@ rtmfp_address_from_string (const gchar *s, RtmfpAddress *a)
   gsize hlen;
   guint64 port;
   gchar *end = NULL;
-  GInetAddress *ia;
 
   memset (a, 0, sizeof (*a));
   if (!s)
@@ -94,18 +90,13 @@ rtmfp_address_from_string (const gchar *s, RtmfpAddress *a)
   port = g_ascii_strtoull (colon + 1, &end, 10);
   if (!end || *end || end == colon + 1 || port > 65535)
     return FALSE;
-  ia = g_inet_address_new_from_string (host);
-  if (!ia)
-    return FALSE;
-  if (g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV4) {
+  if (s[0] != '[' && inet_pton (AF_INET, host, a->addr) == 1)
     a->family = 4;
-    memcpy (a->addr, g_inet_address_to_bytes (ia), 4);
-  } else {
+  else if (s[0] == '[' && inet_pton (AF_INET6, host, a->addr) == 1)
     a->family = 6;
-    memcpy (a->addr, g_inet_address_to_bytes (ia), 16);
-  }
+  else
+    return FALSE;
   a->port = port;
-  g_object_unref (ia);
   return TRUE;
 }
 
