@@ -19,4 +19,10 @@
 #define RTMP_MAX_CHUNK_STREAMS 1024 /* chunk streams with state at once */
 #define RTMP_MAX_PENDING_BYTES (64 << 20) /* bytes of partial messages held */
 
+/* FLV and aggregate messages */
+#define FLV_MAX_AGGREGATE_MESSAGES 65536 /* sub-messages one split returns */
+
+/* URLs: tcUrl, app and stream travel as AMF0 strings (u16 length) */
+#define RTMP_URL_MAX_LENGTH 65535
+
 #endif
