@@ -222,6 +222,18 @@ is_host_char (gchar c)
   return g_ascii_isalnum (c) || c == '-' || c == '.' || c == '_';
 }
 
+static gboolean
+check_zone (const gchar *zone)
+{
+  if (*zone == '\0')
+    return FALSE;
+  for (; *zone; zone++) {
+    if (!g_ascii_isalnum (*zone) && !strchr ("-._~", *zone))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* The port text of the authority in @rest (after "://"), if any, for
  * wording our own error before GUri's. */
 static gboolean
@@ -302,6 +314,28 @@ guri_error (GError **error, const gchar *location, GError *err)
   return fail (error, location, "%s", part);
 }
 
+/* The lower-cased scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" /
+ * "." ) then ':') in @buf, or NULL. Not g_uri_peek_scheme(), which interns
+ * every scheme it sees: a peer's URLs would grow GLib's quark table for
+ * good. Schemes longer than @buf cannot be ours and are reported cut. */
+static const gchar *
+peek_scheme (const gchar *location, gchar *buf, gsize size)
+{
+  gsize i;
+
+  if (!g_ascii_isalpha (location[0]))
+    return NULL;
+  for (i = 0; location[i] != ':'; i++) {
+    if (location[i] == '\0' ||
+        (!g_ascii_isalnum (location[i]) && !strchr ("+-.", location[i])))
+      return NULL;
+    if (i < size - 1)
+      buf[i] = g_ascii_tolower (location[i]);
+  }
+  buf[MIN (i, size - 1)] = '\0';
+  return buf;
+}
+
 static void
 rebuild (RtmpUrl *url)
 {
@@ -356,6 +390,7 @@ parse (const gchar *location, GError **error)
   g_autoptr (GUri) uri = NULL;
   g_autofree gchar *app_raw = NULL, *stream_raw = NULL, *app = NULL;
   const gchar *scheme, *host, *userinfo, *path, *query, *fragment;
+  gchar scheme_buf[16];
   GError *err = NULL;
   gsize len = strlen (location);
 
@@ -374,7 +409,7 @@ parse (const gchar *location, GError **error)
     }
   }
 
-  scheme = g_uri_peek_scheme (location);
+  scheme = peek_scheme (location, scheme_buf, sizeof (scheme_buf));
   if (!scheme) {
     fail (error, location,
         "no scheme (expected rtmp://, rtmpe://, rtmps:// or rtmfp://)");
@@ -429,7 +464,16 @@ parse (const gchar *location, GError **error)
     return NULL;
   }
   url->ipv6 = strchr (host, ':') != NULL;
-  if (!url->ipv6) {
+  if (url->ipv6) {
+    /* RFC 6874: ZoneID = 1*( unreserved / pct-encoded ); we take names */
+    const gchar *zone = strchr (host, '%');
+
+    if (zone && !check_zone (zone + 1)) {
+      fail (
+          error, location, "IPv6 zone '%s' is not an interface name", zone + 1);
+      return NULL;
+    }
+  } else {
     for (const gchar *c = host; *c; c++) {
       if (!is_host_char (*c)) {
         fail (error, location, "host '%s' has a character a host name cannot",
@@ -564,7 +608,7 @@ rtmp_url_set_app (RtmpUrl *url, const gchar *app)
   const gchar *q;
 
   g_return_if_fail (url != NULL);
-  g_return_if_fail (app != NULL);
+  g_return_if_fail (app != NULL && g_utf8_validate (app, -1, NULL));
 
   g_free (url->app);
   g_free (url->app_raw);
@@ -590,6 +634,7 @@ void
 rtmp_url_set_stream (RtmpUrl *url, const gchar *stream)
 {
   g_return_if_fail (url != NULL);
+  g_return_if_fail (!stream || g_utf8_validate (stream, -1, NULL));
 
   g_free (url->stream);
   url->stream = g_strdup (stream);

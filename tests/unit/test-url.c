@@ -290,6 +290,14 @@ static const BadUrl bad_urls[] = {
   { "", "*<redacted>: no scheme" },
   { "://host/app", "*no scheme" },
   { "1rtmp://host/app", "*no scheme" },
+  { "rtmp",
+      "<redacted>: no scheme (expected rtmp://, rtmpe://, rtmps:// or "
+      "rtmfp://)" },
+  { "rt_mp://host/app", "*no scheme" },
+  { "r+t-m.p://host/app", "*scheme r+t-m.p is not one of" },
+  { "averyveryverylongscheme://host/app",
+      "*scheme averyveryverylo is not "
+      "one of" },
   /* hosts */
   { "rtmp://", "rtmp://: no host" },
   { "rtmp:///app", "rtmp:///app: no host" },
@@ -307,6 +315,10 @@ static const BadUrl bad_urls[] = {
   { "rtmp://[::1/app", "*bad host" },
   { "rtmp://[::1]x/app", "*bad host" },
   { "rtmp://[fe80::1%eth0]/app", "*bad host" },
+  { "rtmp://[fe80::1%25a%25b]/app",
+      "rtmp://[fe80::1%25a%25b]/app: IPv6 zone "
+      "'a%b' is not an interface name" },
+  { "rtmp://[fe80::1%25a:b]/app", "*IPv6 zone 'a:b' is not" },
   { "rtmp://[v1.fe]/app", "*bad host" },
   /* percent-encoding and characters */
   { "rtmp://host/live/%zz",
