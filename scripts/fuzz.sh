@@ -14,7 +14,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 n=0
 for t in "$builddir"/tests/fuzz/fuzz-*; do
-  [ -x "$t" ] || continue
+  [ -f "$t" ] && [ -x "$t" ] || continue  # not the fuzz-*.p object dirs
   name=$(basename "$t")
   corpus="$top/tests/fuzz/corpus/${name#fuzz-}"
   mkdir -p "$scratch/$name"
