@@ -151,9 +151,7 @@ flv_parser_pop (FlvParser *parser, GError **error)
         flv_tag_header_parse (head, &tag);
         parser->expected_size = FLV_TAG_HEADER_SIZE + tag.data_size;
 
-        if (tag.filter ||
-            (tag.type != FLV_TAG_TYPE_AUDIO && tag.type != FLV_TAG_TYPE_VIDEO &&
-                tag.type != FLV_TAG_TYPE_SCRIPT)) {
+        if (tag.filter || !flv_tag_type_is_valid (tag.type)) {
           parser->stats.skipped_tags++;
           GST_WARNING ("FLV offset %" G_GUINT64_FORMAT
                        ": skipping %s tag of type %u, %u bytes",

@@ -137,8 +137,8 @@ flv_tag_new (guint8 type, guint32 timestamp, GstBuffer *payload, GError **error)
   return tag;
 }
 
-static gboolean
-is_flv_type (guint8 type)
+gboolean
+flv_tag_type_is_valid (guint8 type)
 {
   return type == FLV_TAG_TYPE_AUDIO || type == FLV_TAG_TYPE_VIDEO ||
       type == FLV_TAG_TYPE_SCRIPT;
@@ -149,7 +149,7 @@ flv_tag_from_message (const RtmpMessage *msg, GError **error)
 {
   g_return_val_if_fail (msg != NULL, NULL);
 
-  if (!is_flv_type (msg->type)) {
+  if (!flv_tag_type_is_valid (msg->type)) {
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_UNKNOWN_TYPE,
         "FLV tag: RTMP message type %u (%s) has no FLV tag; only audio (8), "
         "video (9) and AMF0 data (18) do",
@@ -194,7 +194,7 @@ flv_tag_to_message (GstBuffer *tag, GError **error)
         "FLV tag: encrypted (Filter bit set), cannot be sent over RTMP");
     return NULL;
   }
-  if (!is_flv_type (hdr.type)) {
+  if (!flv_tag_type_is_valid (hdr.type)) {
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_UNKNOWN_TYPE,
         "FLV tag: type %u is not audio (8), video (9) or script data (18)",
         hdr.type);
@@ -327,6 +327,7 @@ flv_aggregate_iter_next (
   guint8 head[FLV_TAG_HEADER_SIZE], tail[FLV_PREVIOUS_TAG_SIZE_SIZE];
   gsize left, after;
   guint32 type, data_size, timestamp;
+  FlvTagHeader hdr;
 
   *msg = NULL;
   if (!iter->payload || iter->offset >= iter->size)
@@ -341,9 +342,10 @@ flv_aggregate_iter_next (
     goto failed;
   }
   gst_buffer_extract (iter->payload, iter->offset, head, sizeof (head));
-  type = head[0];
-  data_size = rtmp_read_u24_be (head + 1);
-  timestamp = rtmp_read_u24_be (head + 4) | ((guint32) head[7] << 24);
+  flv_tag_header_parse (head, &hdr);
+  type = head[0]; /* a whole RTMP message type, not FLV's 5 bits */
+  data_size = hdr.data_size;
+  timestamp = hdr.timestamp;
 
   if (data_size > left - FLV_TAG_HEADER_SIZE) {
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_TRUNCATED,

@@ -82,6 +82,9 @@ typedef struct
   guint32 stream_id;
 } FlvTagHeader;
 
+/* TRUE for the tag types an FLV file may hold: 8, 9, 18. */
+gboolean flv_tag_type_is_valid (guint8 type);
+
 /* Reads the 11 bytes at @data (the caller checked there are 11). */
 void flv_tag_header_parse (const guint8 *data, FlvTagHeader *header);
 /* Writes an 11-byte tag header with stream id 0; @data_size must be at
