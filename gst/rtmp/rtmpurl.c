@@ -234,6 +234,16 @@ check_zone (const gchar *zone)
   return TRUE;
 }
 
+/* The authority in @rest (after "://") has a bracketed host. */
+static gboolean
+host_is_bracketed (const gchar *rest)
+{
+  gsize alen = strcspn (rest, "/?#");
+  const gchar *at = g_strrstr_len (rest, alen, "@");
+
+  return (at ? at[1] : rest[0]) == '[';
+}
+
 /* The port text of the authority in @rest (after "://"), if any, for
  * wording our own error before GUri's. */
 static gboolean
@@ -463,7 +473,9 @@ parse (const gchar *location, GError **error)
     fail (error, location, "no host");
     return NULL;
   }
-  url->ipv6 = strchr (host, ':') != NULL;
+  /* an IP literal only when written in brackets: "h%3aF8" is a name with
+   * a ':' in it, refused below */
+  url->ipv6 = host_is_bracketed (location + strlen (scheme) + 3);
   if (url->ipv6) {
     /* RFC 6874: ZoneID = 1*( unreserved / pct-encoded ); we take names */
     const gchar *zone = strchr (host, '%');
@@ -602,6 +614,23 @@ rtmp_url_free (RtmpUrl *url)
   g_free (url);
 }
 
+/* A query for tcUrl: what a query may hold stays, escapes already made
+ * ("%41") stay, anything else is percent-encoded, a lone '%' included. */
+static gchar *
+escape_query (const gchar *query)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const gchar *c = query; *c; c++) {
+    if (g_ascii_isalnum (*c) || strchr ("-._~!$&'()*+,;=:@/?", *c) ||
+        (*c == '%' && g_ascii_isxdigit (c[1]) && g_ascii_isxdigit (c[2])))
+      g_string_append_c (s, *c);
+    else
+      g_string_append_printf (s, "%%%02X", (guchar) *c);
+  }
+  return g_string_free (s, FALSE);
+}
+
 void
 rtmp_url_set_app (RtmpUrl *url, const gchar *app)
 {
@@ -623,9 +652,7 @@ rtmp_url_set_app (RtmpUrl *url, const gchar *app)
     url->app_raw =
         g_uri_escape_string (path, G_URI_RESERVED_CHARS_ALLOWED_IN_PATH, FALSE);
   }
-  url->app_query = q ? g_uri_escape_string (q + 1,
-                           G_URI_RESERVED_CHARS_ALLOWED_IN_PATH "?%", FALSE) :
-                       NULL;
+  url->app_query = q ? escape_query (q + 1) : NULL;
   if (url->host)
     rebuild (url);
 }

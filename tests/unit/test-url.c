@@ -311,6 +311,7 @@ static const BadUrl bad_urls[] = {
       "rtmp://ho st/app: host 'ho st' has a character a "
       "host name cannot" },
   { "rtmp://h%2Fx/app", "*host 'h/x' has a character a host name cannot" },
+  { "rtmp://h%3aF8/app", "*host 'h:F8' has a character a host name cannot" },
   { "rtmp://::1/app", "*an IPv6 address goes in brackets" },
   { "rtmp://[::1/app", "*bad host" },
   { "rtmp://[::1]x/app", "*bad host" },
@@ -425,6 +426,12 @@ test_overrides (void)
       "rtmp://<redacted>@host:1936/my%20app?auth=<redacted>&x=<redacted>/"
       "<redacted>");
 
+  /* a lone '%' cannot stay as it is in tcUrl */
+  rtmp_url_set_app (url, "a?x=100%&y=%zz&z=%4");
+  g_assert_cmpstr (
+      url->tc_url, ==, "rtmp://host:1936/a?x=100%25&y=%25zz&z=%254");
+
+  rtmp_url_set_app (url, "my app?auth=a b&x=%41");
   rtmp_url_set_stream (url, NULL);
   g_assert_null (url->stream);
   g_assert_cmpstr (url->redacted, ==,
