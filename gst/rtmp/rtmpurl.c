@@ -244,16 +244,21 @@ host_is_bracketed (const gchar *rest)
   return (at ? at[1] : rest[0]) == '[';
 }
 
-/* The port text of the authority in @rest (after "://"), if any, for
- * wording our own error before GUri's. */
+/* The authority in @rest (after "://"): one '@' at most, and the port
+ * text, if any, for wording our own errors before GUri's. */
 static gboolean
-check_port (const gchar *location, const gchar *rest, GError **error)
+check_authority (const gchar *location, const gchar *rest, GError **error)
 {
   gsize alen = strcspn (rest, "/?#");
   const gchar *at = g_strrstr_len (rest, alen, "@");
   const gchar *host = at ? at + 1 : rest, *end = rest + alen, *colon;
   g_autofree gchar *port = NULL;
   guint64 value;
+
+  /* GUri splits at the first '@', our redaction at the last: one only */
+  if (at && memchr (rest, '@', at - rest))
+    return fail (error, location,
+        "user info has an '@'; write it %%40 (RFC 3986 3.2.1)");
 
   if (host < end && *host == '[') {
     const gchar *close = memchr (host, ']', end - host);
@@ -458,7 +463,7 @@ parse (const gchar *location, GError **error)
         url->scheme == RTMP_SCHEME_RTMFP ? ", or the bare rtmfp:" : "");
     return NULL;
   }
-  if (!check_port (location, location + strlen (scheme) + 3, error))
+  if (!check_authority (location, location + strlen (scheme) + 3, error))
     return NULL;
 
   uri = g_uri_parse (location, G_URI_FLAGS_ENCODED, &err);

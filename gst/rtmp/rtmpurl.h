@@ -8,9 +8,11 @@
  * Schemes and ports: rtmp and rtmpe (TCP 1935), rtmps (TLS, TCP 443), rtmfp
  * (UDP 1935; the bare "rtmfp:" means a client that connects to no server).
  * rtmpt, rtmpte and rtmpts (RTMP tunnelled over HTTP) are refused as not
- * supported. The host must not be empty; IPv6 literals go in brackets, with
- * an optional zone ("[fe80::1%25eth0]", RFC 6874), kept for connecting and
- * dropped from tcUrl, which leaves this machine.
+ * supported. The host must not be empty: a name (letters, digits, '-', '.',
+ * '_'; international names become their ASCII form), an IPv4 address, or an
+ * IPv6 literal in brackets, with an optional zone that names an interface
+ * ("[fe80::1%25eth0]", RFC 6874), kept for connecting and dropped from
+ * tcUrl, which leaves this machine.
  *
  * User info: "a:b:c@" is a list of connect arguments (memo 4.2), each
  * percent-decoded. librtmp and rtmp2 read the first two as user name and
@@ -113,8 +115,10 @@ RtmpUrl *rtmp_url_parse (const gchar *location, GError **error);
 RtmpUrl *rtmp_url_copy (const RtmpUrl *url);
 void rtmp_url_free (RtmpUrl *url);
 
-/* Replace the application (tcUrl is rebuilt with it, percent-encoding what
- * a URL path cannot hold) or the stream (NULL for none). */
+/* Replace the application or the stream (NULL for none); tcUrl and the
+ * redacted form are rebuilt. An application "path?query" is split at its
+ * first '?': the path is percent-encoded for tcUrl, the query keeps what a
+ * query may hold (and existing %XX escapes). */
 void rtmp_url_set_app (RtmpUrl *url, const gchar *app);
 void rtmp_url_set_stream (RtmpUrl *url, const gchar *stream);
 

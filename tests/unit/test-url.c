@@ -299,6 +299,10 @@ static const BadUrl bad_urls[] = {
       "*scheme averyveryverylo is not "
       "one of" },
   /* hosts */
+  { "rtmps://9:x@x@[:43/a",
+      "rtmps://<redacted>@[:43/a: user info has an "
+      "'@'; write it %40 (RFC 3986 3.2.1)" },
+  { "rtmp://user:p@ss@host/live/key", "*user info has an '@'" },
   { "rtmp://", "rtmp://: no host" },
   { "rtmp:///app", "rtmp:///app: no host" },
   { "rtmp://user:pw@/app/key", "rtmp://<redacted>@/app/<redacted>: no host" },
