@@ -5,7 +5,9 @@
  * when RTMPE) in blocks of any size and returns whole messages. The writer
  * takes messages and appends their chunks to an RtmpOutQueue as
  * scatter-gather segments: header bytes copied into the queue, payload
- * slices pointing into the mapped payload. Neither does I/O.
+ * slices pointing into the mapped payload. Neither does I/O, and neither is
+ * thread-safe: one connection drives its reader and its writer from one
+ * thread at a time.
  *
  * See docs/chunk-stream.md for the wire rules followed, what real peers do
  * with extended timestamps, and the memory bounds.
