@@ -319,6 +319,11 @@ on_conn_event (RtmpeConnection * conn, RtmpSessionEvent * ev, gpointer data)
       break;
     case RTMP_SESSION_EVENT_EOS:
       GST_INFO_OBJECT (c->parent, "the server ended the stream");
+      /* whatever happens to the connection now is no error */
+      g_mutex_lock (&c->lock);
+      if (c->state == ST_STARTED)
+        c->state = ST_DONE;
+      g_mutex_unlock (&c->lock);
       if (c->cb.eos)
         c->cb.eos (c, c->cb_data);
       break;

@@ -178,13 +178,17 @@ make_tag (const RtmpMessage * msg, gint64 out_ms, const FlvTagInfo * info,
   return tag;
 }
 
+/* A header tag (metadata, codec configuration): at timestamp 0, with no
+ * buffer timestamps, flagged HEADER. */
 static GstBuffer *
-header_copy (GstBuffer * tag)
+header_tag (const RtmpMessage * msg, GError ** error)
 {
-  GstBuffer *b = gst_buffer_copy (tag);
+  guint8 type = msg->type == RTMP_MESSAGE_TYPE_DATA_AMF3 ?
+      RTMP_MESSAGE_TYPE_DATA_AMF0 : msg->type;
+  GstBuffer *b = flv_tag_new (type, 0, msg->payload, error);
 
-  GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_HEADER);
-  GST_BUFFER_FLAG_UNSET (b, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (b)
+    GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_HEADER);
   return b;
 }
 
@@ -325,22 +329,25 @@ decide (GstRtmpeFlvOut * o, guint64 running_time_ms, GstBufferList * out,
         !o->meta_tag) {
       gchar *name = flv_data_get_name (h->msg->payload);
 
-      if (g_strcmp0 (name, "onMetaData") == 0) {
-        o->meta_tag = header_copy (tag);
-        is_header = TRUE;
-      }
+      is_header = g_strcmp0 (name, "onMetaData") == 0;
       g_free (name);
     } else if (h->info_ok && h->info.kind == FLV_PACKET_CONFIG) {
       GstBuffer **slot = h->msg->type == RTMP_MESSAGE_TYPE_AUDIO ?
           &o->audio_config_tag : &o->video_config_tag;
 
-      if (!*slot) {
-        *slot = header_copy (tag);
-        is_header = TRUE;
-      }
+      is_header = *slot == NULL;
     }
-    if (is_header)
-      GST_BUFFER_FLAG_SET (tag, GST_BUFFER_FLAG_HEADER);
+    if (is_header) {
+      /* the stream's headers sit at time 0, as flvmux and FFmpeg write
+       * them (FFmpeg takes a later onMetaData for a subtitle stream) */
+      gst_buffer_unref (tag);
+      tag = header_tag (h->msg, error);
+      if (!tag)
+        return FALSE;
+      gst_buffer_replace (h->msg->type == RTMP_MESSAGE_TYPE_DATA_AMF0 ?
+          &o->meta_tag : h->msg->type == RTMP_MESSAGE_TYPE_AUDIO ?
+          &o->audio_config_tag : &o->video_config_tag, tag);
+    }
     gst_buffer_list_add (out, tag);
   }
   g_array_set_size (o->held, 0);
@@ -372,7 +379,15 @@ gst_rtmpe_flv_out_push (GstRtmpeFlvOut * o, RtmpMessage * msg,
         o->seen_video = TRUE;
       break;
     case RTMP_MESSAGE_TYPE_DATA_AMF0:{
-      gchar *name = flv_data_get_name (msg->payload);
+      gchar *name;
+      GstBuffer *unwrapped;
+
+      /* publishers (and FFmpeg's listen mode, to players) wrap metadata in
+       * @setDataFrame; an FLV script tag carries it bare */
+      unwrapped = flv_data_unwrap_set_data_frame (msg->payload);
+      gst_buffer_unref (msg->payload);
+      msg->payload = unwrapped;
+      name = flv_data_get_name (msg->payload);
 
       if (g_strcmp0 (name, "|RtmpSampleAccess") == 0) {
         g_free (name);
@@ -405,22 +420,16 @@ gst_rtmpe_flv_out_push (GstRtmpeFlvOut * o, RtmpMessage * msg,
 
   /* a new codec configuration or metadata replaces the streamheader's */
   if (is_meta || (h.info_ok && h.info.kind == FLV_PACKET_CONFIG)) {
-    gint64 save_last_in64 = o->last_in64;
-    guint32 save_last_in = o->last_in;
-    gint64 out_ms = map_timestamp (o, msg->timestamp);
-    GstBuffer *tag = make_tag (msg, out_ms, &h.info, h.info_ok, error);
     GstBuffer **slot = is_meta ? &o->meta_tag :
         msg->type == RTMP_MESSAGE_TYPE_AUDIO ? &o->audio_config_tag :
         &o->video_config_tag;
+    GstBuffer *tag = header_tag (msg, error);
 
-    o->last_in64 = save_last_in64;
-    o->last_in = save_last_in;
     if (!tag) {
       rtmp_message_free (msg);
       return FALSE;
     }
-    gst_buffer_replace (slot, NULL);
-    *slot = header_copy (tag);
+    gst_buffer_replace (slot, tag);
     gst_buffer_unref (tag);
     if ((msg->type == RTMP_MESSAGE_TYPE_AUDIO && !o->has_audio) ||
         (msg->type == RTMP_MESSAGE_TYPE_VIDEO && !o->has_video))

@@ -138,6 +138,18 @@ destroy_source (GSource ** s)
   }
 }
 
+/* A watch on the socket for @cond, calling @func on the context. */
+static GSource *
+socket_source (RtmpeConnection * c, GIOCondition cond, GSocketSourceFunc func)
+{
+  GSource *s = g_socket_create_source (rtmpe_transport_get_socket
+      (c->transport), cond, NULL);
+
+  g_source_set_callback (s, G_SOURCE_FUNC (func), c, NULL);
+  g_source_attach (s, c->context);
+  return s;
+}
+
 static const gchar *
 stage_name (Stage stage)
 {
@@ -263,12 +275,7 @@ flush_locked (RtmpeConnection * c, GError ** error)
 
   if (rtmp_out_queue_size (q) > 0 || rtmpe_transport_pending (c->transport)) {
     if (!c->write_source) {
-      c->write_source =
-          g_socket_create_source (rtmpe_transport_get_socket (c->transport),
-          G_IO_OUT, NULL);
-      g_source_set_callback (c->write_source, (GSourceFunc) on_writable, c,
-          NULL);
-      g_source_attach (c->write_source, c->context);
+      c->write_source = socket_source (c, G_IO_OUT, on_writable);
     }
   } else {
     destroy_source (&c->write_source);
@@ -422,12 +429,7 @@ tls_step_locked (RtmpeConnection * c, GError ** error)
   if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
     g_error_free (err);
     if (rtmpe_transport_wants (c->transport) == G_IO_OUT && !c->write_source) {
-      c->write_source =
-          g_socket_create_source (rtmpe_transport_get_socket (c->transport),
-          G_IO_OUT, NULL);
-      g_source_set_callback (c->write_source, (GSourceFunc) on_writable, c,
-          NULL);
-      g_source_attach (c->write_source, c->context);
+      c->write_source = socket_source (c, G_IO_OUT, on_writable);
     }
     return TRUE;
   }
@@ -514,7 +516,9 @@ on_readable (GSocket * socket, GIOCondition cond, gpointer data)
     }
     if (n == 0) {
       gst_buffer_unref (buf);
-      if (!c->finishing)
+      if (c->stage == STAGE_HANDSHAKE)
+        rtmp_handshake_push_eof (c->handshake, &error);
+      else if (!c->finishing)
         error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
             "%s closed the connection during the %s", c->peer,
             stage_name (c->stage));
@@ -568,11 +572,7 @@ rtmpe_connection_set_reading (RtmpeConnection * c, gboolean reading)
   }
   c->reading = reading;
   if (reading && !c->read_source) {
-    c->read_source =
-        g_socket_create_source (rtmpe_transport_get_socket (c->transport),
-        G_IO_IN, NULL);
-    g_source_set_callback (c->read_source, (GSourceFunc) on_readable, c, NULL);
-    g_source_attach (c->read_source, c->context);
+    c->read_source = socket_source (c, G_IO_IN, on_readable);
   } else if (!reading) {
     destroy_source (&c->read_source);
   }
@@ -631,7 +631,6 @@ void
 rtmpe_connection_start (RtmpeConnection * c)
 {
   GError *error = NULL;
-  GSocket *socket = rtmpe_transport_get_socket (c->transport);
 
   g_mutex_lock (&c->lock);
   c->last_read_us = g_get_monotonic_time ();
@@ -648,9 +647,7 @@ rtmpe_connection_start (RtmpeConnection * c)
     g_source_set_callback (c->tick_source, on_tick, c, NULL);
     g_source_attach (c->tick_source, c->context);
   }
-  c->read_source = g_socket_create_source (socket, G_IO_IN, NULL);
-  g_source_set_callback (c->read_source, (GSourceFunc) on_readable, c, NULL);
-  g_source_attach (c->read_source, c->context);
+  c->read_source = socket_source (c, G_IO_IN, on_readable);
 
   if (rtmpe_transport_is_tls (c->transport)) {
     c->stage = STAGE_TLS;
@@ -849,11 +846,7 @@ rtmpe_connection_finish (RtmpeConnection * c)
   c->finishing = TRUE;
   c->reading = TRUE;
   if (!c->read_source) {
-    c->read_source =
-        g_socket_create_source (rtmpe_transport_get_socket (c->transport),
-        G_IO_IN, NULL);
-    g_source_set_callback (c->read_source, (GSourceFunc) on_readable, c, NULL);
-    g_source_attach (c->read_source, c->context);
+    c->read_source = socket_source (c, G_IO_IN, on_readable);
   }
   /* the peer gets a few seconds to read what we sent and close */
   destroy_source (&c->timeout_source);

@@ -56,17 +56,27 @@ def wait_until(predicate, timeout, what, proc=None, interval=0.02):
     raise TimeoutError(f"{what}: not ready after {timeout} s")
 
 
-def port_open(port, host="127.0.0.1"):
-    try:
-        with socket.create_connection((host, port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+def listening(port, proto="tcp"):
+    """Whether something listens on @port (TCP) or is bound to it (UDP),
+    read from /proc/net: a probe connection would be taken by single-shot
+    servers such as `ffmpeg -listen 1` as their one client."""
+    for name in (proto, proto + "6"):
+        try:
+            with open(f"/proc/net/{name}") as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    local, state = parts[1], parts[3]
+                    if int(local.rsplit(":", 1)[1], 16) == port and \
+                            (proto == "udp" or state == "0A"):
+                        return True
+        except OSError:
+            continue
+    return False
 
 
-def wait_port(port, timeout=10, proc=None, host="127.0.0.1"):
-    wait_until(lambda: port_open(port, host), timeout,
-               f"port {host}:{port}", proc)
+def wait_port(port, timeout=10, proc=None, proto="tcp"):
+    wait_until(lambda: listening(port, proto), timeout, f"port {port}", proc)
 
 
 class Peers(contextlib.ExitStack):

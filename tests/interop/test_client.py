@@ -9,6 +9,7 @@ Usage: test_client.py CASE   (see CASES at the bottom)
 """
 
 import os
+import signal
 import sys
 import time
 
@@ -138,7 +139,7 @@ def case_playback_by_others():
         players = [
             gst.launch(peers, f"rtmp2src location={url} ! filesink "
                        f"location={outs['rtmp2src']}", "rtmp2src"),
-            peers.start(["ffmpeg", "-v", "error", "-i", url, "-c", "copy", "-f", "flv",
+            peers.start(["ffmpeg", "-v", "error", "-i", url, "-c", "copy", "-flush_packets", "1", "-f", "flv",
                          outs["ffmpeg"]], "ffmpeg"),
             peers.start(["rtmpdump", "-q", "--live", "-r", url, "-o", outs["rtmpdump"]],
                         "rtmpdump"),
@@ -149,8 +150,14 @@ def case_playback_by_others():
                 return f.read().count(b"play: name='back'")
         wait_until(lambda: n_plays() >= 3, 20, "three players")
         gst.run(peers, gen_pipeline(f"rtmpesink location={url}"), "sink", TIMEOUT)
-        for p in players:
-            peers.wait(p, 20)
+        # rtmp2src ends by itself on the server's StreamEOF; ffmpeg and
+        # rtmpdump keep waiting and are told to stop once everything is in
+        for (k, path), p in zip(outs.items(), players):
+            wait_until(lambda: probe(path).get("video", 0) >= 100, 20, f"{k}: all frames")
+            if k != "rtmp2src":
+                peers.stop(p, signal.SIGINT if k == "rtmpdump" else signal.SIGTERM)
+            else:
+                peers.wait(p, 20)
         for k, path in outs.items():
             log("checking", k)
             check_media(path, video=100, min_audio=150)
