@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rtmpchunk.h"
+#include "rtmpcontrol.h"
 #include "rtmperror.h"
 #include "rtmplimits.h"
 
@@ -790,6 +791,52 @@ test_acknowledgement (void)
   g_byte_array_unref (b);
 }
 
+/* the control messages rtmpcontrol builds drive the writer and the reader
+ * the same way: chunk size, window, acknowledgement */
+static void
+test_with_control_builders (void)
+{
+  RtmpChunkWriter *w = rtmp_chunk_writer_new ();
+  RtmpChunkReader *r = rtmp_chunk_reader_new ();
+  GByteArray *b = g_byte_array_new ();
+  RtmpMessage *sent[3], *m;
+  guint32 seq;
+
+  sent[0] = rtmp_control_new_set_chunk_size (4096);
+  sent[1] = rtmp_control_new_window_ack_size (1000);
+  sent[2] = mk_pat (9, 0, 1, 0, 7, 5000);
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (rtmp_chunk_writer_write_bytes (w, sent[i], b, NULL));
+  g_assert_cmpuint (rtmp_chunk_writer_get_chunk_size (w), ==, 4096);
+  /* type 0 + 4, type 1 (new type, same chunk stream) + 4, type 0 + 4096,
+   * type 3 + 904 */
+  g_assert_cmpuint (b->len, ==, 16 + 12 + 12 + 5000 + 1);
+  g_assert_true (rtmp_chunk_reader_push_data (r, b->data, b->len, NULL));
+  g_assert_cmpuint (rtmp_chunk_reader_get_chunk_size (r), ==, 4096);
+  g_assert_cmpuint (rtmp_chunk_reader_get_window_ack_size (r), ==, 1000);
+  g_assert_true (rtmp_chunk_reader_take_ack (r, &seq));
+  g_assert_cmpuint (seq, ==, b->len);
+  for (guint i = 0; i < 3; i++) {
+    RtmpProtocolControl c;
+
+    m = rtmp_chunk_reader_pop (r);
+    if (sent[i]->chunk_stream_id == 0)
+      sent[i]->chunk_stream_id = rtmp_chunk_stream_for_message (sent[i]);
+    assert_msg_equal (m, sent[i]);
+    if (i < 2) {
+      g_assert_true (rtmp_control_parse (m, &c, NULL));
+      g_assert_cmpuint (c.value, ==, i == 0 ? 4096 : 1000);
+    }
+    rtmp_message_free (m);
+  }
+  g_assert_null (rtmp_chunk_reader_pop (r));
+
+  free_msgs (sent, 3);
+  g_byte_array_unref (b);
+  rtmp_chunk_reader_free (r);
+  rtmp_chunk_writer_free (w);
+}
+
 /* ------------------------------------------------------------------------
  * interleaving, sizes, memory
  * ------------------------------------------------------------------------ */
@@ -1545,6 +1592,7 @@ main (int argc, char **argv)
   g_test_add_func ("/chunk/set-chunk-size", test_set_chunk_size);
   g_test_add_func ("/chunk/writer-set-chunk-size", test_writer_set_chunk_size);
   g_test_add_func ("/chunk/acknowledgement", test_acknowledgement);
+  g_test_add_func ("/chunk/with-control-builders", test_with_control_builders);
   g_test_add_func ("/chunk/interleaved", test_interleaved);
   g_test_add_func ("/chunk/zero-copy", test_zero_copy);
   g_test_add_func ("/chunk/max-message", test_max_message);
