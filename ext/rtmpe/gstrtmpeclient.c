@@ -43,14 +43,14 @@ struct _GstRtmpeClient
   State state;
   RtmpeConnection *conn;
   GSocketConnection *sockconn;
-  GList *dead_conns;            /* unreffed from an idle callback */
+  GList *dead_conns; /* unreffed from an idle callback */
   GSocketClient *socket_client;
   GCancellable *connect_cancellable;
   gboolean connect_timed_out;
   GSource *connect_timeout;
   GSource *retry_source;
   GSource *reap_source;
-  gboolean connect_pending;     /* the async connect has not returned */
+  gboolean connect_pending; /* the async connect has not returned */
   gboolean quitting;
   GError *fatal;
   gboolean finish_ok;
@@ -64,7 +64,7 @@ struct _GstRtmpeClient
   gint64 created_at;
 };
 
-static void do_connect (GstRtmpeClient * c);
+static void do_connect (GstRtmpeClient *c);
 
 static void
 debug_init (void)
@@ -90,9 +90,9 @@ thread_func (gpointer data)
 }
 
 GstRtmpeClient *
-gst_rtmpe_client_new (GstObject * parent, GstRtmpeTarget * target,
+gst_rtmpe_client_new (GstObject *parent, GstRtmpeTarget *target,
     gboolean publish, guint buffer_length, guint chunk_size,
-    const GstRtmpeClientCallbacks * callbacks, gpointer data)
+    const GstRtmpeClientCallbacks *callbacks, gpointer data)
 {
   GstRtmpeClient *c = g_new0 (GstRtmpeClient, 1);
 
@@ -109,21 +109,21 @@ gst_rtmpe_client_new (GstObject * parent, GstRtmpeTarget * target,
   g_mutex_init (&c->lock);
   g_cond_init (&c->cond);
   c->state = ST_IDLE;
-  c->headers = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      rtmp_message_free);
+  c->headers =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_message_free);
   c->created_at = g_get_monotonic_time ();
   return c;
 }
 
 static void
-attach (GstRtmpeClient * c, GSource * source, GSourceFunc func)
+attach (GstRtmpeClient *c, GSource *source, GSourceFunc func)
 {
   g_source_set_callback (source, func, c, NULL);
   g_source_attach (source, c->context);
 }
 
 static void
-destroy_source (GSource ** s)
+destroy_source (GSource **s)
 {
   if (*s) {
     g_source_destroy (*s);
@@ -151,7 +151,7 @@ reap_cb (gpointer data)
  * are added up and it is released from an idle callback, since we may be
  * inside one of its own callbacks. */
 static void
-retire_conn_locked (GstRtmpeClient * c)
+retire_conn_locked (GstRtmpeClient *c)
 {
   RtmpeConnectionStats st = { 0 };
 
@@ -173,7 +173,7 @@ retire_conn_locked (GstRtmpeClient * c)
 /* Errors worth another attempt: the network's, not the server's answer
  * or a certificate. */
 static gboolean
-is_transient (const GError * error)
+is_transient (const GError *error)
 {
   if (!error)
     return TRUE;
@@ -203,7 +203,7 @@ retry_cb (gpointer data)
 
 /* The connection (or the attempt to make one) ended. Context thread. */
 static void
-connection_lost (GstRtmpeClient * c, const GError * error, const gchar * code)
+connection_lost (GstRtmpeClient *c, const GError *error, const gchar *code)
 {
   GError *err = NULL;
   guint delay = 0;
@@ -223,19 +223,19 @@ connection_lost (GstRtmpeClient * c, const GError * error, const gchar * code)
     g_mutex_unlock (&c->lock);
     return;
   }
-  err = error ? g_error_copy (error) :
+  err = error ?
+      g_error_copy (error) :
       g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-      "%s: the server closed the connection", c->target->redacted);
+          "%s: the server closed the connection", c->target->redacted);
   retire_conn_locked (c);
 
   retry = c->target->auto_reconnect && !code && is_transient (err) &&
       (c->target->max_reconnects < 0 ||
-      c->attempt < (guint) c->target->max_reconnects);
+          c->attempt < (guint) c->target->max_reconnects);
   if (retry) {
     guint64 d = c->target->reconnect_delay;
 
-    for (guint i = 0; i < c->attempt && d < c->target->max_reconnect_delay;
-        i++)
+    for (guint i = 0; i < c->attempt && d < c->target->max_reconnect_delay; i++)
       d *= 2;
     delay = MIN (d, c->target->max_reconnect_delay);
     c->attempt++;
@@ -243,8 +243,10 @@ connection_lost (GstRtmpeClient * c, const GError * error, const gchar * code)
     c->state = ST_WAITING_RETRY;
     c->retry_source = g_timeout_source_new (delay);
     attach (c, c->retry_source, retry_cb);
-    GST_WARNING_OBJECT (c->parent, "connection lost (%s); reconnecting in "
-        "%u ms (attempt %u)", err->message, delay, c->attempt);
+    GST_WARNING_OBJECT (c->parent,
+        "connection lost (%s); reconnecting in "
+        "%u ms (attempt %u)",
+        err->message, delay, c->attempt);
   } else {
     c->state = ST_FAILED;
     c->fatal = g_error_copy (err);
@@ -262,7 +264,7 @@ connection_lost (GstRtmpeClient * c, const GError * error, const gchar * code)
 }
 
 static void
-on_conn_closed (RtmpeConnection * conn, const GError * error, gpointer data)
+on_conn_closed (RtmpeConnection *conn, const GError *error, gpointer data)
 {
   GstRtmpeClient *c = data;
 
@@ -272,7 +274,7 @@ on_conn_closed (RtmpeConnection * conn, const GError * error, gpointer data)
 }
 
 static void
-on_conn_event (RtmpeConnection * conn, RtmpSessionEvent * ev, gpointer data)
+on_conn_event (RtmpeConnection *conn, RtmpSessionEvent *ev, gpointer data)
 {
   GstRtmpeClient *c = data;
 
@@ -280,7 +282,7 @@ on_conn_event (RtmpeConnection * conn, RtmpSessionEvent * ev, gpointer data)
     case RTMP_SESSION_EVENT_CONNECTED:
       GST_DEBUG_OBJECT (c->parent, "connected to %s", c->target->redacted);
       break;
-    case RTMP_SESSION_EVENT_STARTED:{
+    case RTMP_SESSION_EVENT_STARTED: {
       gboolean reconnected;
       GPtrArray *headers = NULL;
 
@@ -295,13 +297,13 @@ on_conn_event (RtmpeConnection * conn, RtmpSessionEvent * ev, gpointer data)
       if (c->publish && reconnected && c->headers->len)
         headers = g_ptr_array_ref (c->headers);
       g_mutex_unlock (&c->lock);
-      GST_INFO_OBJECT (c->parent, "%s %s%s", c->publish ? "publishing to" :
-          "playing from", c->target->redacted,
+      GST_INFO_OBJECT (c->parent, "%s %s%s",
+          c->publish ? "publishing to" : "playing from", c->target->redacted,
           reconnected ? " again after reconnecting" : "");
       /* after a reconnection, codec configuration and metadata go first */
       for (guint i = 0; headers && i < headers->len; i++)
-        rtmpe_connection_send_media (conn, g_ptr_array_index (headers, i), 0,
-            0, NULL, NULL);
+        rtmpe_connection_send_media (
+            conn, g_ptr_array_index (headers, i), 0, 0, NULL, NULL);
       if (headers)
         g_ptr_array_unref (headers);
       g_mutex_lock (&c->lock);
@@ -328,8 +330,8 @@ on_conn_event (RtmpeConnection * conn, RtmpSessionEvent * ev, gpointer data)
         c->cb.eos (c, c->cb_data);
       break;
     case RTMP_SESSION_EVENT_STATUS:
-      GST_DEBUG_OBJECT (c->parent, "status %s: %s", ev->code,
-          GST_STR_NULL (ev->description));
+      GST_DEBUG_OBJECT (
+          c->parent, "status %s: %s", ev->code, GST_STR_NULL (ev->description));
       if (c->cb.status)
         c->cb.status (c, ev->code, ev->description, c->cb_data);
       break;
@@ -369,7 +371,7 @@ connect_timeout_cb (gpointer data)
 }
 
 static void
-on_tcp_connected (GObject * source, GAsyncResult * res, gpointer data)
+on_tcp_connected (GObject *source, GAsyncResult *res, gpointer data)
 {
   GstRtmpeClient *c = data;
   GstRtmpeTarget *t = c->target;
@@ -419,16 +421,16 @@ on_tcp_connected (GObject * source, GAsyncResult * res, gpointer data)
 
   transport = rtmpe_transport_new (g_socket_connection_get_socket (sc));
   if (t->scheme == RTMP_SCHEME_RTMPS &&
-      !rtmpe_transport_start_tls_client (transport, t->host, t->tls_ca_file,
-          t->tls_verify, &error)) {
+      !rtmpe_transport_start_tls_client (
+          transport, t->host, t->tls_ca_file, t->tls_verify, &error)) {
     rtmpe_transport_free (transport);
     g_mutex_unlock (&c->lock);
     connection_lost (c, error, NULL);
     g_error_free (error);
     return;
   }
-  hs = rtmp_handshake_new_client (rtmpe ? t->rtmpe_type :
-      RTMP_HANDSHAKE_TYPE_PLAIN, TRUE,
+  hs = rtmp_handshake_new_client (
+      rtmpe ? t->rtmpe_type : RTMP_HANDSHAKE_TYPE_PLAIN, TRUE,
       (guint32) ((g_get_monotonic_time () - c->created_at) / 1000),
       rtmpe_crypto_openssl ());
 
@@ -436,8 +438,9 @@ on_tcp_connected (GObject * source, GAsyncResult * res, gpointer data)
   cfg.tc_url = t->tc_url;
   cfg.page_url = t->page_url;
   cfg.swf_url = t->swf_url;
-  cfg.flash_version = t->flash_version ? t->flash_version : c->publish ?
-      "FMLE/3.0 (compatible; FMSc/1.0)" : "LNX 9,0,124,2";
+  cfg.flash_version = t->flash_version ? t->flash_version :
+      c->publish                       ? "FMLE/3.0 (compatible; FMSc/1.0)" :
+                                         "LNX 9,0,124,2";
   cfg.connect_args = t->connect_args;
   cfg.stream = t->stream;
   cfg.publish = c->publish;
@@ -453,18 +456,22 @@ on_tcp_connected (GObject * source, GAsyncResult * res, gpointer data)
   ccfg.ping_interval = PING_INTERVAL;
   ccfg.max_queued = MAX_QUEUED;
   c->conn = rtmpe_connection_new (c->context, transport, hs, session, &ccfg);
-  rtmpe_connection_set_callbacks (c->conn, on_conn_event, on_conn_closed, c,
-      NULL);
+  rtmpe_connection_set_callbacks (
+      c->conn, on_conn_event, on_conn_closed, c, NULL);
   g_mutex_unlock (&c->lock);
 
-  GST_DEBUG_OBJECT (c->parent, "TCP connected to %s:%u, starting the %s "
-      "handshake", t->host, t->port, t->scheme == RTMP_SCHEME_RTMPS ? "TLS" :
-      rtmpe ? "RTMPE" : "RTMP");
+  GST_DEBUG_OBJECT (c->parent,
+      "TCP connected to %s:%u, starting the %s "
+      "handshake",
+      t->host, t->port,
+      t->scheme == RTMP_SCHEME_RTMPS ? "TLS" :
+          rtmpe                      ? "RTMPE" :
+                                       "RTMP");
   rtmpe_connection_start (c->conn);
 }
 
 static void
-do_connect (GstRtmpeClient * c)
+do_connect (GstRtmpeClient *c)
 {
   GstRtmpeTarget *t = c->target;
   GSocketConnectable *addr;
@@ -486,8 +493,8 @@ do_connect (GstRtmpeClient * c)
   addr = g_network_address_new (t->host, t->port);
   c->connect_pending = TRUE;
   GST_DEBUG_OBJECT (c->parent, "connecting to %s", t->redacted);
-  g_socket_client_connect_async (c->socket_client, addr,
-      c->connect_cancellable, on_tcp_connected, c);
+  g_socket_client_connect_async (
+      c->socket_client, addr, c->connect_cancellable, on_tcp_connected, c);
   g_object_unref (addr);
   g_mutex_unlock (&c->lock);
 }
@@ -500,7 +507,7 @@ start_cb (gpointer data)
 }
 
 void
-gst_rtmpe_client_start (GstRtmpeClient * c)
+gst_rtmpe_client_start (GstRtmpeClient *c)
 {
   g_return_if_fail (c->thread == NULL);
 
@@ -509,14 +516,14 @@ gst_rtmpe_client_start (GstRtmpeClient * c)
 }
 
 void
-gst_rtmpe_client_set_headers (GstRtmpeClient * c, GPtrArray * headers)
+gst_rtmpe_client_set_headers (GstRtmpeClient *c, GPtrArray *headers)
 {
   g_mutex_lock (&c->lock);
   g_ptr_array_set_size (c->headers, 0);
   for (guint i = 0; headers && i < headers->len; i++) {
     const RtmpMessage *m = g_ptr_array_index (headers, i);
-    RtmpMessage *copy = rtmp_message_new (m->type, m->timestamp, m->stream_id,
-        gst_buffer_ref (m->payload));
+    RtmpMessage *copy = rtmp_message_new (
+        m->type, m->timestamp, m->stream_id, gst_buffer_ref (m->payload));
 
     g_ptr_array_add (c->headers, copy);
   }
@@ -524,7 +531,7 @@ gst_rtmpe_client_set_headers (GstRtmpeClient * c, GPtrArray * headers)
 }
 
 static void
-cancelled_cb (GCancellable * cancellable, GstRtmpeClient * c)
+cancelled_cb (GCancellable *cancellable, GstRtmpeClient *c)
 {
   g_mutex_lock (&c->lock);
   g_cond_broadcast (&c->cond);
@@ -534,17 +541,17 @@ cancelled_cb (GCancellable * cancellable, GstRtmpeClient * c)
 /* Waits (lock held) until the client is started, failed or done, or
  * @cancellable fires. */
 static void
-wait_not_connecting_locked (GstRtmpeClient * c, GCancellable * cancellable)
+wait_not_connecting_locked (GstRtmpeClient *c, GCancellable *cancellable)
 {
   while ((c->state == ST_IDLE || c->state == ST_CONNECTING ||
-          c->state == ST_WAITING_RETRY) &&
+             c->state == ST_WAITING_RETRY) &&
       !g_cancellable_is_cancelled (cancellable))
     g_cond_wait (&c->cond, &c->lock);
 }
 
 gboolean
-gst_rtmpe_client_send (GstRtmpeClient * c, const RtmpMessage * msg,
-    GCancellable * cancellable, GError ** error)
+gst_rtmpe_client_send (GstRtmpeClient *c, const RtmpMessage *msg,
+    GCancellable *cancellable, GError **error)
 {
   gulong handler = 0;
   RtmpeConnection *conn = NULL;
@@ -552,8 +559,8 @@ gst_rtmpe_client_send (GstRtmpeClient * c, const RtmpMessage * msg,
   GError *err = NULL;
 
   if (cancellable)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb),
-        c, NULL);
+    handler =
+        g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), c, NULL);
   g_mutex_lock (&c->lock);
   wait_not_connecting_locked (c, cancellable);
   if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
@@ -561,8 +568,8 @@ gst_rtmpe_client_send (GstRtmpeClient * c, const RtmpMessage * msg,
   } else if (c->state == ST_FAILED) {
     g_propagate_error (error, g_error_copy (c->fatal));
   } else if (c->state != ST_STARTED || !c->conn) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
-        "the connection is closed");
+    g_set_error_literal (
+        error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection is closed");
   } else {
     conn = rtmpe_connection_ref (c->conn);
   }
@@ -611,7 +618,7 @@ set_reading_cb (gpointer data)
 }
 
 void
-gst_rtmpe_client_set_reading (GstRtmpeClient * c, gboolean reading)
+gst_rtmpe_client_set_reading (GstRtmpeClient *c, gboolean reading)
 {
   gpointer *args = g_new (gpointer, 2);
 
@@ -621,7 +628,7 @@ gst_rtmpe_client_set_reading (GstRtmpeClient * c, gboolean reading)
 }
 
 static void
-stop_publish_func (RtmpSession * s, gpointer data)
+stop_publish_func (RtmpSession *s, gpointer data)
 {
   rtmp_session_stop_publish (s);
 }
@@ -645,16 +652,16 @@ finish_cb (gpointer data)
 }
 
 gboolean
-gst_rtmpe_client_finish (GstRtmpeClient * c, gint64 timeout_us,
-    GCancellable * cancellable)
+gst_rtmpe_client_finish (
+    GstRtmpeClient *c, gint64 timeout_us, GCancellable *cancellable)
 {
   gint64 deadline = g_get_monotonic_time () + timeout_us;
   gulong handler = 0;
   gboolean ok;
 
   if (cancellable)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb),
-        c, NULL);
+    handler =
+        g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), c, NULL);
   g_mutex_lock (&c->lock);
   if (c->state != ST_STARTED) {
     g_mutex_unlock (&c->lock);
@@ -671,8 +678,8 @@ gst_rtmpe_client_finish (GstRtmpeClient * c, gint64 timeout_us,
   g_mutex_unlock (&c->lock);
   if (handler)
     g_cancellable_disconnect (cancellable, handler);
-  GST_DEBUG_OBJECT (c->parent, "finished %s", ok ? "in order" :
-      "with data or acknowledgements missing");
+  GST_DEBUG_OBJECT (c->parent, "finished %s",
+      ok ? "in order" : "with data or acknowledgements missing");
   return ok;
 }
 
@@ -708,7 +715,7 @@ shutdown_cb (gpointer data)
 }
 
 void
-gst_rtmpe_client_free (GstRtmpeClient * c)
+gst_rtmpe_client_free (GstRtmpeClient *c)
 {
   if (!c)
     return;
@@ -716,7 +723,8 @@ gst_rtmpe_client_free (GstRtmpeClient * c)
     g_main_context_invoke (c->context, shutdown_cb, c);
     g_thread_join (c->thread);
   }
-  while (g_main_context_iteration (c->context, FALSE));
+  while (g_main_context_iteration (c->context, FALSE))
+    ;
   g_clear_object (&c->sockconn);
   g_clear_object (&c->socket_client);
   g_clear_object (&c->connect_cancellable);
@@ -731,7 +739,7 @@ gst_rtmpe_client_free (GstRtmpeClient * c)
 }
 
 GstStructure *
-gst_rtmpe_client_get_stats (GstRtmpeClient * c)
+gst_rtmpe_client_get_stats (GstRtmpeClient *c)
 {
   RtmpeConnectionStats st = { 0 };
   GstStructure *s;
@@ -745,18 +753,17 @@ gst_rtmpe_client_get_stats (GstRtmpeClient * c)
   in = c->bytes_in_done + st.bytes_in;
   out = c->bytes_out_done + st.bytes_out;
   secs = c->connected_at ? (now - c->connected_at) / 1e6 : 0;
-  s = gst_structure_new ("application/x-rtmpe-stats",
-      "bytes-in", G_TYPE_UINT64, in,
-      "bytes-out", G_TYPE_UINT64, out,
-      "bitrate", G_TYPE_UINT64, (guint64) (secs > 0 ?
-          8 * (c->publish ? st.bytes_out : st.bytes_in) / secs : 0),
-      "rtt-ms", G_TYPE_UINT, st.rtt_ms,
-      "reconnects", G_TYPE_UINT, c->reconnects,
-      "connected", G_TYPE_BOOLEAN, c->state == ST_STARTED,
-      "handshake-type", G_TYPE_UINT, (guint) st.handshake_type,
-      "digest", G_TYPE_BOOLEAN, st.digest,
-      "cipher", G_TYPE_STRING, st.cipher ? st.cipher : "none",
-      "peer", G_TYPE_STRING, st.peer ? st.peer : "", NULL);
+  s = gst_structure_new ("application/x-rtmpe-stats", "bytes-in", G_TYPE_UINT64,
+      in, "bytes-out", G_TYPE_UINT64, out, "bitrate", G_TYPE_UINT64,
+      (guint64) (secs > 0 ?
+              8 * (c->publish ? st.bytes_out : st.bytes_in) / secs :
+              0),
+      "rtt-ms", G_TYPE_UINT, st.rtt_ms, "reconnects", G_TYPE_UINT,
+      c->reconnects, "connected", G_TYPE_BOOLEAN, c->state == ST_STARTED,
+      "handshake-type", G_TYPE_UINT, (guint) st.handshake_type, "digest",
+      G_TYPE_BOOLEAN, st.digest, "cipher", G_TYPE_STRING,
+      st.cipher ? st.cipher : "none", "peer", G_TYPE_STRING,
+      st.peer ? st.peer : "", NULL);
   g_mutex_unlock (&c->lock);
   rtmpe_connection_stats_clear (&st);
   return s;

@@ -34,53 +34,52 @@ typedef struct _GstRtmpeClient GstRtmpeClient;
  */
 typedef struct
 {
-  void (*started) (GstRtmpeClient * c, gboolean reconnected, gpointer data);
-  void (*media) (GstRtmpeClient * c, RtmpMessage * msg, gpointer data);
-  void (*eos) (GstRtmpeClient * c, gpointer data);
-  void (*status) (GstRtmpeClient * c, const gchar * code,
-      const gchar * description, gpointer data);
-  void (*error) (GstRtmpeClient * c, const GError * error,
-      const gchar * code, gpointer data);
-  void (*reconnecting) (GstRtmpeClient * c, const GError * error,
-      guint attempt, guint delay_ms, gpointer data);
+  void (*started) (GstRtmpeClient *c, gboolean reconnected, gpointer data);
+  void (*media) (GstRtmpeClient *c, RtmpMessage *msg, gpointer data);
+  void (*eos) (GstRtmpeClient *c, gpointer data);
+  void (*status) (GstRtmpeClient *c, const gchar *code,
+      const gchar *description, gpointer data);
+  void (*error) (
+      GstRtmpeClient *c, const GError *error, const gchar *code, gpointer data);
+  void (*reconnecting) (GstRtmpeClient *c, const GError *error, guint attempt,
+      guint delay_ms, gpointer data);
 } GstRtmpeClientCallbacks;
 
 /* @target is taken. @publish: publish (sink) or play (src). @parent is
  * used for logging only. */
-GstRtmpeClient *gst_rtmpe_client_new (GstObject * parent,
-    GstRtmpeTarget * target, gboolean publish, guint buffer_length,
-    guint chunk_size, const GstRtmpeClientCallbacks * callbacks,
-    gpointer data);
+GstRtmpeClient *gst_rtmpe_client_new (GstObject *parent, GstRtmpeTarget *target,
+    gboolean publish, guint buffer_length, guint chunk_size,
+    const GstRtmpeClientCallbacks *callbacks, gpointer data);
 
 /* Starts connecting, in the background. */
-void gst_rtmpe_client_start (GstRtmpeClient * c);
+void gst_rtmpe_client_start (GstRtmpeClient *c);
 
 /* Publish: the messages to send first, after every (re)start of
  * publishing: metadata and codec configuration. Copied. */
-void gst_rtmpe_client_set_headers (GstRtmpeClient * c, GPtrArray * headers);
+void gst_rtmpe_client_set_headers (GstRtmpeClient *c, GPtrArray *headers);
 
 /* Publish: sends one message. Waits for publishing to start (up to the
  * timeout), and while too much is queued (back-pressure). FALSE with the
  * error that stopped it: G_IO_ERROR_CANCELLED when @cancellable fired;
  * G_IO_ERROR_CONNECTION_CLOSED while reconnecting (the message is dropped;
  * call again); or the fatal error. */
-gboolean gst_rtmpe_client_send (GstRtmpeClient * c, const RtmpMessage * msg,
-    GCancellable * cancellable, GError ** error);
+gboolean gst_rtmpe_client_send (GstRtmpeClient *c, const RtmpMessage *msg,
+    GCancellable *cancellable, GError **error);
 
 /* Play: stop (FALSE) or resume reading from the server, for back-pressure
  * from a full queue downstream. */
-void gst_rtmpe_client_set_reading (GstRtmpeClient * c, gboolean reading);
+void gst_rtmpe_client_set_reading (GstRtmpeClient *c, gboolean reading);
 
 /* Publish: ends the stream properly (FCUnpublish, deleteStream), writes
  * everything still queued and closes the connection in order. Blocks up to
  * @timeout_us. TRUE when everything was sent. */
-gboolean gst_rtmpe_client_finish (GstRtmpeClient * c, gint64 timeout_us,
-    GCancellable * cancellable);
+gboolean gst_rtmpe_client_finish (
+    GstRtmpeClient *c, gint64 timeout_us, GCancellable *cancellable);
 
 /* Stops everything at once and joins the thread. */
-void gst_rtmpe_client_free (GstRtmpeClient * c);
+void gst_rtmpe_client_free (GstRtmpeClient *c);
 
-GstStructure *gst_rtmpe_client_get_stats (GstRtmpeClient * c);
+GstStructure *gst_rtmpe_client_get_stats (GstRtmpeClient *c);
 
 G_END_DECLS
 

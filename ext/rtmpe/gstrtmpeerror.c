@@ -7,12 +7,12 @@
 #include <gio/gio.h>
 
 void
-gst_rtmpe_post_error (GstElement * element, const GError * error,
-    const gchar * code, const gchar * location, gboolean writing)
+gst_rtmpe_post_error (GstElement *element, const GError *error,
+    const gchar *code, const gchar *location, gboolean writing)
 {
   GQuark domain = GST_RESOURCE_ERROR;
-  gint gcode = writing ? GST_RESOURCE_ERROR_OPEN_WRITE :
-      GST_RESOURCE_ERROR_OPEN_READ;
+  gint gcode =
+      writing ? GST_RESOURCE_ERROR_OPEN_WRITE : GST_RESOURCE_ERROR_OPEN_READ;
   const gchar *text;
   gchar *debug;
 
@@ -26,15 +26,15 @@ gst_rtmpe_post_error (GstElement * element, const GError * error,
     } else if (g_str_has_prefix (code, "NetConnection.Connect.")) {
       gcode = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
       text = "The server refused the connection";
-    } else if (g_str_has_suffix (code, ".Denied")
-        || g_str_has_suffix (code, ".Rejected")) {
+    } else if (g_str_has_suffix (code, ".Denied") ||
+        g_str_has_suffix (code, ".Rejected")) {
       gcode = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
       text = writing ? "The server refused to take the stream" :
-          "The server refused to play the stream";
+                       "The server refused to play the stream";
     } else {
       gcode = GST_RESOURCE_ERROR_FAILED;
       text = writing ? "The server refused to take the stream" :
-          "The server refused to play the stream";
+                       "The server refused to play the stream";
     }
   } else if (error->domain == G_RESOLVER_ERROR) {
     gcode = GST_RESOURCE_ERROR_NOT_FOUND;

@@ -15,8 +15,8 @@ G_BEGIN_DECLS
  * for malformed data), a sentence for the user, and the details (the
  * server's own onStatus @code and the cause) in the debug part. @writing:
  * the element publishes (OPEN_WRITE, WRITE) rather than plays. */
-void gst_rtmpe_post_error (GstElement * element, const GError * error,
-    const gchar * code, const gchar * location, gboolean writing);
+void gst_rtmpe_post_error (GstElement *element, const GError *error,
+    const gchar *code, const gchar *location, gboolean writing);
 
 G_END_DECLS
 

@@ -25,7 +25,7 @@ typedef struct
 struct _GstRtmpeFlvOut
 {
   gboolean decided;
-  GArray *held;                 /* Held */
+  GArray *held; /* Held */
 
   gboolean meta_known;
   gboolean meta_audio;
@@ -42,11 +42,11 @@ struct _GstRtmpeFlvOut
 
   /* the timeline */
   gboolean anchored;
-  gint64 in_base;               /* unwrapped input ms at the anchor */
-  gint64 out_base;              /* output ms at the anchor */
-  guint32 last_in;              /* last input timestamp (wrapping) */
-  gint64 last_in64;             /* ... unwrapped */
-  gint64 last_out;              /* highest output ms so far, -1: none */
+  gint64 in_base; /* unwrapped input ms at the anchor */
+  gint64 out_base; /* output ms at the anchor */
+  guint32 last_in; /* last input timestamp (wrapping) */
+  gint64 last_in64; /* ... unwrapped */
+  gint64 last_out; /* highest output ms so far, -1: none */
   gboolean discont;
 };
 
@@ -56,14 +56,14 @@ debug_init (void)
   static gsize once = 0;
 
   if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (rtmpe_flv_out_debug, "rtmpe-flvout", 0,
-        "RTMP messages to FLV buffers");
+    GST_DEBUG_CATEGORY_INIT (
+        rtmpe_flv_out_debug, "rtmpe-flvout", 0, "RTMP messages to FLV buffers");
     g_once_init_leave (&once, 1);
   }
 }
 
 static void
-held_clear (Held * h)
+held_clear (Held *h)
 {
   rtmp_message_free (h->msg);
 }
@@ -81,7 +81,7 @@ gst_rtmpe_flv_out_new (void)
 }
 
 void
-gst_rtmpe_flv_out_free (GstRtmpeFlvOut * o)
+gst_rtmpe_flv_out_free (GstRtmpeFlvOut *o)
 {
   if (!o)
     return;
@@ -94,26 +94,26 @@ gst_rtmpe_flv_out_free (GstRtmpeFlvOut * o)
 }
 
 void
-gst_rtmpe_flv_out_discont (GstRtmpeFlvOut * o)
+gst_rtmpe_flv_out_discont (GstRtmpeFlvOut *o)
 {
   o->anchored = FALSE;
   o->discont = TRUE;
 }
 
 gboolean
-gst_rtmpe_flv_out_has_audio (GstRtmpeFlvOut * o)
+gst_rtmpe_flv_out_has_audio (GstRtmpeFlvOut *o)
 {
   return o->has_audio;
 }
 
 gboolean
-gst_rtmpe_flv_out_has_video (GstRtmpeFlvOut * o)
+gst_rtmpe_flv_out_has_video (GstRtmpeFlvOut *o)
 {
   return o->has_video;
 }
 
 GstCaps *
-gst_rtmpe_flv_out_take_caps (GstRtmpeFlvOut * o)
+gst_rtmpe_flv_out_take_caps (GstRtmpeFlvOut *o)
 {
   return g_steal_pointer (&o->pending_caps);
 }
@@ -121,7 +121,7 @@ gst_rtmpe_flv_out_take_caps (GstRtmpeFlvOut * o)
 /* ---- timeline ------------------------------------------------------------ */
 
 static void
-anchor (GstRtmpeFlvOut * o, guint32 ts, guint64 running_time_ms)
+anchor (GstRtmpeFlvOut *o, guint32 ts, guint64 running_time_ms)
 {
   gint64 base = running_time_ms;
 
@@ -133,12 +133,12 @@ anchor (GstRtmpeFlvOut * o, guint32 ts, guint64 running_time_ms)
   o->last_in = ts;
   o->last_in64 = ts;
   o->anchored = TRUE;
-  GST_DEBUG ("timeline anchored: input %u ms -> output %" G_GINT64_FORMAT
-      " ms", ts, base);
+  GST_DEBUG ("timeline anchored: input %u ms -> output %" G_GINT64_FORMAT " ms",
+      ts, base);
 }
 
 static gint64
-map_timestamp (GstRtmpeFlvOut * o, guint32 ts)
+map_timestamp (GstRtmpeFlvOut *o, guint32 ts)
 {
   gint64 in64 = o->last_in64 + (gint32) (ts - o->last_in);
   gint64 out;
@@ -156,12 +156,13 @@ map_timestamp (GstRtmpeFlvOut * o, guint32 ts)
 /* ---- tags ---------------------------------------------------------------- */
 
 static GstBuffer *
-make_tag (const RtmpMessage * msg, gint64 out_ms, const FlvTagInfo * info,
-    gboolean info_ok, GError ** error)
+make_tag (const RtmpMessage *msg, gint64 out_ms, const FlvTagInfo *info,
+    gboolean info_ok, GError **error)
 {
   GstBuffer *tag;
   guint8 type = msg->type == RTMP_MESSAGE_TYPE_DATA_AMF3 ?
-      RTMP_MESSAGE_TYPE_DATA_AMF0 : msg->type;
+      RTMP_MESSAGE_TYPE_DATA_AMF0 :
+      msg->type;
 
   tag = flv_tag_new (type, (guint32) out_ms, msg->payload, error);
   if (!tag)
@@ -181,10 +182,11 @@ make_tag (const RtmpMessage * msg, gint64 out_ms, const FlvTagInfo * info,
 /* A header tag (metadata, codec configuration): at timestamp 0, with no
  * buffer timestamps, flagged HEADER. */
 static GstBuffer *
-header_tag (const RtmpMessage * msg, GError ** error)
+header_tag (const RtmpMessage *msg, GError **error)
 {
   guint8 type = msg->type == RTMP_MESSAGE_TYPE_DATA_AMF3 ?
-      RTMP_MESSAGE_TYPE_DATA_AMF0 : msg->type;
+      RTMP_MESSAGE_TYPE_DATA_AMF0 :
+      msg->type;
   GstBuffer *b = flv_tag_new (type, 0, msg->payload, error);
 
   if (b)
@@ -193,7 +195,7 @@ header_tag (const RtmpMessage * msg, GError ** error)
 }
 
 static void
-update_caps (GstRtmpeFlvOut * o)
+update_caps (GstRtmpeFlvOut *o)
 {
   GValue array = G_VALUE_INIT;
   GstBuffer *parts[4];
@@ -224,7 +226,7 @@ update_caps (GstRtmpeFlvOut * o)
 
 /* Reads onMetaData's hasAudio/hasVideo, audiocodecid/videocodecid. */
 static void
-read_metadata (GstRtmpeFlvOut * o, GstBuffer * payload)
+read_metadata (GstRtmpeFlvOut *o, GstBuffer *payload)
 {
   GstMapInfo map;
   GPtrArray *values;
@@ -240,17 +242,17 @@ read_metadata (GstRtmpeFlvOut * o, GstBuffer * payload)
     meta = g_ptr_array_index (values, 1);
   if (meta) {
     o->meta_known = TRUE;
-    o->meta_audio = amf_value_get_property_boolean (meta, "hasAudio", FALSE)
-        || amf_value_get_property (meta, "audiocodecid") != NULL;
-    o->meta_video = amf_value_get_property_boolean (meta, "hasVideo", FALSE)
-        || amf_value_get_property (meta, "videocodecid") != NULL;
+    o->meta_audio = amf_value_get_property_boolean (meta, "hasAudio", FALSE) ||
+        amf_value_get_property (meta, "audiocodecid") != NULL;
+    o->meta_video = amf_value_get_property_boolean (meta, "hasVideo", FALSE) ||
+        amf_value_get_property (meta, "videocodecid") != NULL;
     GST_DEBUG ("metadata: audio %d, video %d", o->meta_audio, o->meta_video);
   }
   g_ptr_array_unref (values);
 }
 
 static gboolean
-ready_to_decide (GstRtmpeFlvOut * o)
+ready_to_decide (GstRtmpeFlvOut *o)
 {
   Held *first, *last;
 
@@ -270,8 +272,8 @@ ready_to_decide (GstRtmpeFlvOut * o)
 }
 
 static gboolean
-emit (GstRtmpeFlvOut * o, RtmpMessage * msg, const FlvTagInfo * info,
-    gboolean info_ok, GstBufferList * out, GError ** error)
+emit (GstRtmpeFlvOut *o, RtmpMessage *msg, const FlvTagInfo *info,
+    gboolean info_ok, GstBufferList *out, GError **error)
 {
   gint64 out_ms = map_timestamp (o, msg->timestamp);
   GstBuffer *tag = make_tag (msg, out_ms, info, info_ok, error);
@@ -289,8 +291,8 @@ emit (GstRtmpeFlvOut * o, RtmpMessage * msg, const FlvTagInfo * info,
 /* Picks the header, anchors the timeline on the earliest held message and
  * releases everything held. */
 static gboolean
-decide (GstRtmpeFlvOut * o, guint64 running_time_ms, GstBufferList * out,
-    GError ** error)
+decide (GstRtmpeFlvOut *o, guint64 running_time_ms, GstBufferList *out,
+    GError **error)
 {
   guint32 earliest = 0;
   gboolean first = TRUE;
@@ -315,8 +317,9 @@ decide (GstRtmpeFlvOut * o, guint64 running_time_ms, GstBufferList * out,
 
   /* headers first, in band too (for filesink and friends) */
   gst_buffer_list_add (out, flv_header_new (o->has_audio, o->has_video));
-  GST_BUFFER_FLAG_SET (gst_buffer_list_get (out,
-          gst_buffer_list_length (out) - 1), GST_BUFFER_FLAG_HEADER);
+  GST_BUFFER_FLAG_SET (
+      gst_buffer_list_get (out, gst_buffer_list_length (out) - 1),
+      GST_BUFFER_FLAG_HEADER);
   for (guint i = 0; i < o->held->len; i++) {
     Held *h = &g_array_index (o->held, Held, i);
     gboolean is_header = FALSE;
@@ -325,15 +328,15 @@ decide (GstRtmpeFlvOut * o, guint64 running_time_ms, GstBufferList * out,
 
     if (!tag)
       return FALSE;
-    if (h->msg->type == RTMP_MESSAGE_TYPE_DATA_AMF0 &&
-        !o->meta_tag) {
+    if (h->msg->type == RTMP_MESSAGE_TYPE_DATA_AMF0 && !o->meta_tag) {
       gchar *name = flv_data_get_name (h->msg->payload);
 
       is_header = g_strcmp0 (name, "onMetaData") == 0;
       g_free (name);
     } else if (h->info_ok && h->info.kind == FLV_PACKET_CONFIG) {
       GstBuffer **slot = h->msg->type == RTMP_MESSAGE_TYPE_AUDIO ?
-          &o->audio_config_tag : &o->video_config_tag;
+          &o->audio_config_tag :
+          &o->video_config_tag;
 
       is_header = *slot == NULL;
     }
@@ -345,8 +348,10 @@ decide (GstRtmpeFlvOut * o, guint64 running_time_ms, GstBufferList * out,
       if (!tag)
         return FALSE;
       gst_buffer_replace (h->msg->type == RTMP_MESSAGE_TYPE_DATA_AMF0 ?
-          &o->meta_tag : h->msg->type == RTMP_MESSAGE_TYPE_AUDIO ?
-          &o->audio_config_tag : &o->video_config_tag, tag);
+              &o->meta_tag :
+              h->msg->type == RTMP_MESSAGE_TYPE_AUDIO ? &o->audio_config_tag :
+                                                        &o->video_config_tag,
+          tag);
     }
     gst_buffer_list_add (out, tag);
   }
@@ -356,11 +361,29 @@ decide (GstRtmpeFlvOut * o, guint64 running_time_ms, GstBufferList * out,
   return TRUE;
 }
 
-gboolean
-gst_rtmpe_flv_out_push (GstRtmpeFlvOut * o, RtmpMessage * msg,
-    guint64 running_time_ms, GstBufferList * out, GError ** error)
+/* Whether @tag (a whole FLV tag) carries exactly @payload. */
+static gboolean
+same_payload (GstBuffer *tag, GstBuffer *payload)
 {
-  Held h = { msg, {0}, FALSE };
+  gsize size = gst_buffer_get_size (payload);
+  GstMapInfo map;
+  gboolean same;
+
+  if (gst_buffer_get_size (tag) !=
+      FLV_TAG_HEADER_SIZE + size + FLV_PREVIOUS_TAG_SIZE_SIZE)
+    return FALSE;
+  if (!gst_buffer_map (payload, &map, GST_MAP_READ))
+    return FALSE;
+  same = gst_buffer_memcmp (tag, FLV_TAG_HEADER_SIZE, map.data, size) == 0;
+  gst_buffer_unmap (payload, &map);
+  return same;
+}
+
+gboolean
+gst_rtmpe_flv_out_push (GstRtmpeFlvOut *o, RtmpMessage *msg,
+    guint64 running_time_ms, GstBufferList *out, GError **error)
+{
+  Held h = { msg, { 0 }, FALSE };
   gboolean is_meta = FALSE;
 
   switch (msg->type) {
@@ -371,14 +394,14 @@ gst_rtmpe_flv_out_push (GstRtmpeFlvOut * o, RtmpMessage * msg,
         rtmp_message_free (msg);
         return TRUE;
       }
-      h.info_ok = flv_tag_info_parse_buffer (msg->type, msg->payload, &h.info,
-          NULL);
+      h.info_ok =
+          flv_tag_info_parse_buffer (msg->type, msg->payload, &h.info, NULL);
       if (msg->type == RTMP_MESSAGE_TYPE_AUDIO)
         o->seen_audio = TRUE;
       else
         o->seen_video = TRUE;
       break;
-    case RTMP_MESSAGE_TYPE_DATA_AMF0:{
+    case RTMP_MESSAGE_TYPE_DATA_AMF0: {
       gchar *name;
       GstBuffer *unwrapped;
 
@@ -418,11 +441,18 @@ gst_rtmpe_flv_out_push (GstRtmpeFlvOut * o, RtmpMessage * msg,
   if (!o->anchored)
     anchor (o, msg->timestamp, running_time_ms);
 
+  /* servers repeat metadata (nginx-rtmp relays every copy flvmux sends):
+   * an exact repeat adds nothing */
+  if (is_meta && o->meta_tag && same_payload (o->meta_tag, msg->payload)) {
+    rtmp_message_free (msg);
+    return TRUE;
+  }
+
   /* a new codec configuration or metadata replaces the streamheader's */
   if (is_meta || (h.info_ok && h.info.kind == FLV_PACKET_CONFIG)) {
-    GstBuffer **slot = is_meta ? &o->meta_tag :
+    GstBuffer **slot = is_meta               ? &o->meta_tag :
         msg->type == RTMP_MESSAGE_TYPE_AUDIO ? &o->audio_config_tag :
-        &o->video_config_tag;
+                                               &o->video_config_tag;
     GstBuffer *tag = header_tag (msg, error);
 
     if (!tag) {
@@ -434,8 +464,8 @@ gst_rtmpe_flv_out_push (GstRtmpeFlvOut * o, RtmpMessage * msg,
     if ((msg->type == RTMP_MESSAGE_TYPE_AUDIO && !o->has_audio) ||
         (msg->type == RTMP_MESSAGE_TYPE_VIDEO && !o->has_video))
       GST_WARNING ("a %s stream appeared after the FLV header said it "
-          "has none", msg->type == RTMP_MESSAGE_TYPE_AUDIO ? "audio" :
-          "video");
+                   "has none",
+          msg->type == RTMP_MESSAGE_TYPE_AUDIO ? "audio" : "video");
     update_caps (o);
   }
 
@@ -448,7 +478,7 @@ gst_rtmpe_flv_out_push (GstRtmpeFlvOut * o, RtmpMessage * msg,
 }
 
 void
-gst_rtmpe_flv_out_flush (GstRtmpeFlvOut * o, GstBufferList * out)
+gst_rtmpe_flv_out_flush (GstRtmpeFlvOut *o, GstBufferList *out)
 {
   if (!o->decided && o->held->len > 0)
     decide (o, 0, out, NULL);

@@ -27,28 +27,28 @@ G_BEGIN_DECLS
 typedef struct _GstRtmpeFlvOut GstRtmpeFlvOut;
 
 GstRtmpeFlvOut *gst_rtmpe_flv_out_new (void);
-void gst_rtmpe_flv_out_free (GstRtmpeFlvOut * o);
+void gst_rtmpe_flv_out_free (GstRtmpeFlvOut *o);
 
 /* The next message is not continuous with the previous ones. */
-void gst_rtmpe_flv_out_discont (GstRtmpeFlvOut * o);
+void gst_rtmpe_flv_out_discont (GstRtmpeFlvOut *o);
 
 /* Takes @msg (audio, video or data). @running_time_ms anchors the timeline
  * when this message starts one (the first, or the first after a
  * discontinuity). Buffers ready to push are appended to @out (a
  * GstBufferList, may be left empty); FALSE and @error for a message that is
  * not media (logged, dropped by the caller). */
-gboolean gst_rtmpe_flv_out_push (GstRtmpeFlvOut * o, RtmpMessage * msg,
-    guint64 running_time_ms, GstBufferList * out, GError ** error);
+gboolean gst_rtmpe_flv_out_push (GstRtmpeFlvOut *o, RtmpMessage *msg,
+    guint64 running_time_ms, GstBufferList *out, GError **error);
 
 /* End of stream: whatever is still held goes out (after caps). */
-void gst_rtmpe_flv_out_flush (GstRtmpeFlvOut * o, GstBufferList * out);
+void gst_rtmpe_flv_out_flush (GstRtmpeFlvOut *o, GstBufferList *out);
 
 /* (transfer full) (nullable): new caps to set before pushing what was
  * returned, once per change. */
-GstCaps *gst_rtmpe_flv_out_take_caps (GstRtmpeFlvOut * o);
+GstCaps *gst_rtmpe_flv_out_take_caps (GstRtmpeFlvOut *o);
 
-gboolean gst_rtmpe_flv_out_has_audio (GstRtmpeFlvOut * o);
-gboolean gst_rtmpe_flv_out_has_video (GstRtmpeFlvOut * o);
+gboolean gst_rtmpe_flv_out_has_audio (GstRtmpeFlvOut *o);
+gboolean gst_rtmpe_flv_out_has_video (GstRtmpeFlvOut *o);
 
 G_END_DECLS
 

@@ -5,7 +5,7 @@
 #include "gstrtmpesink.h"
 
 static gboolean
-plugin_init (GstPlugin * plugin)
+plugin_init (GstPlugin *plugin)
 {
   gboolean ok = FALSE;
 

@@ -18,13 +18,13 @@ GType
 gst_rtmpe_mode_get_type (void)
 {
   static gsize id = 0;
-  static const GEnumValue values[] = {
-    {GST_RTMPE_MODE_CLIENT, "Connect to a server", "client"},
-    {GST_RTMPE_MODE_LISTEN, "Listen for peers on the location's address "
-          "(a server: publishers for rtmpesrc, players for rtmpesink)",
-        "listen"},
-    {0, NULL, NULL}
-  };
+  static const GEnumValue values[] = { { GST_RTMPE_MODE_CLIENT,
+                                           "Connect to a server", "client" },
+    { GST_RTMPE_MODE_LISTEN,
+        "Listen for peers on the location's address "
+        "(a server: publishers for rtmpesrc, players for rtmpesink)",
+        "listen" },
+    { 0, NULL, NULL } };
 
   if (g_once_init_enter (&id))
     g_once_init_leave (&id, g_enum_register_static ("GstRtmpeMode", values));
@@ -36,13 +36,13 @@ gst_rtmpe_type_get_type (void)
 {
   static gsize id = 0;
   static const GEnumValue values[] = {
-    {GST_RTMPE_TYPE_06, "Type 0x06 (RC4 after a Diffie-Hellman exchange)",
-        "06"},
-    {GST_RTMPE_TYPE_08, "Type 0x08 (0x06 with XTEA-wrapped signatures)",
-        "08"},
-    {GST_RTMPE_TYPE_09, "Type 0x09 (0x06 with Blowfish-wrapped signatures)",
-        "09"},
-    {0, NULL, NULL}
+    { GST_RTMPE_TYPE_06, "Type 0x06 (RC4 after a Diffie-Hellman exchange)",
+        "06" },
+    { GST_RTMPE_TYPE_08, "Type 0x08 (0x06 with XTEA-wrapped signatures)",
+        "08" },
+    { GST_RTMPE_TYPE_09, "Type 0x09 (0x06 with Blowfish-wrapped signatures)",
+        "09" },
+    { 0, NULL, NULL }
   };
 
   if (g_once_init_enter (&id))
@@ -55,21 +55,23 @@ gst_rtmpe_encryption_get_type (void)
 {
   static gsize id = 0;
   static const GEnumValue values[] = {
-    {GST_RTMPE_ENCRYPTION_ANY, "Accept plain RTMP and RTMPE peers", "any"},
-    {GST_RTMPE_ENCRYPTION_REQUIRED, "Accept only RTMPE peers (refuse plain "
-          "RTMP handshakes)", "required"},
-    {GST_RTMPE_ENCRYPTION_NONE, "Accept only plain RTMP peers", "none"},
-    {0, NULL, NULL}
+    { GST_RTMPE_ENCRYPTION_ANY, "Accept plain RTMP and RTMPE peers", "any" },
+    { GST_RTMPE_ENCRYPTION_REQUIRED,
+        "Accept only RTMPE peers (refuse plain "
+        "RTMP handshakes)",
+        "required" },
+    { GST_RTMPE_ENCRYPTION_NONE, "Accept only plain RTMP peers", "none" },
+    { 0, NULL, NULL }
   };
 
   if (g_once_init_enter (&id))
-    g_once_init_leave (&id, g_enum_register_static ("GstRtmpeEncryption",
-            values));
+    g_once_init_leave (
+        &id, g_enum_register_static ("GstRtmpeEncryption", values));
   return id;
 }
 
 void
-gst_rtmpe_settings_init (GstRtmpeSettings * s, GstRtmpeElementKind kind)
+gst_rtmpe_settings_init (GstRtmpeSettings *s, GstRtmpeElementKind kind)
 {
   memset (s, 0, sizeof (*s));
   g_mutex_init (&s->lock);
@@ -87,7 +89,7 @@ gst_rtmpe_settings_init (GstRtmpeSettings * s, GstRtmpeElementKind kind)
 }
 
 void
-gst_rtmpe_settings_clear (GstRtmpeSettings * s)
+gst_rtmpe_settings_clear (GstRtmpeSettings *s)
 {
   g_free (s->location);
   g_clear_pointer (&s->url, rtmp_url_free);
@@ -108,11 +110,11 @@ gst_rtmpe_settings_clear (GstRtmpeSettings * s)
 }
 
 void
-gst_rtmpe_settings_install_properties (GObjectClass * klass, guint offset,
-    GstRtmpeElementKind kind)
+gst_rtmpe_settings_install_properties (
+    GObjectClass *klass, guint offset, GstRtmpeElementKind kind)
 {
-  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_READY;
+  const GParamFlags rw =
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
   const gboolean src = kind == GST_RTMPE_ELEMENT_SRC;
   guint o = offset - 1;
 
@@ -121,40 +123,47 @@ gst_rtmpe_settings_install_properties (GObjectClass * klass, guint offset,
           "rtmp://, rtmpe:// or rtmps:// URL: host[:port]/app[/instance]/"
           "stream[?query] or host[:port]/app#stream. In listen mode, the "
           "address to listen on and the application/stream to accept "
-          "(e.g. rtmpe://0.0.0.0:1935/live/cam1)", NULL, rw));
+          "(e.g. rtmpe://0.0.0.0:1935/live/cam1)",
+          NULL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
-          src ? "client: play a stream from a server; listen: be the server "
-          "that a publisher sends its stream to" :
-          "client: publish to a server; listen: be the server that players "
-          "connect to", GST_TYPE_RTMPE_MODE, GST_RTMPE_MODE_CLIENT, rw));
+          src ?
+              "client: play a stream from a server; listen: be the server "
+              "that a publisher sends its stream to" :
+              "client: publish to a server; listen: be the server that players "
+              "connect to",
+          GST_TYPE_RTMPE_MODE, GST_RTMPE_MODE_CLIENT, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_HOST,
       g_param_spec_string ("host", "Host",
           "Server host name or address (overrides the location's)", NULL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_PORT,
       g_param_spec_uint ("port", "Port",
           "Server port (overrides the location's; 0: from the location, "
-          "default 1935, 443 for rtmps)", 0, 65535, 0, rw));
+          "default 1935, 443 for rtmps)",
+          0, 65535, 0, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_APPLICATION,
       g_param_spec_string ("application", "Application",
-          "Application name sent in connect (overrides the location's)",
-          NULL, rw));
+          "Application name sent in connect (overrides the location's)", NULL,
+          rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_STREAM,
       g_param_spec_string ("stream", "Stream",
           "Stream name to play or publish, with its query (overrides the "
-          "location's; never logged at default levels)", NULL, rw));
+          "location's; never logged at default levels)",
+          NULL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_USERNAME,
       g_param_spec_string ("username", "User name",
           "Sent as the first string argument of connect (as user info in the "
-          "location is)", NULL, rw));
+          "location is)",
+          NULL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_PASSWORD,
       g_param_spec_string ("password", "Password",
-          "Sent as the second string argument of connect (never logged)",
-          NULL, rw));
+          "Sent as the second string argument of connect (never logged)", NULL,
+          rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_TC_URL,
       g_param_spec_string ("tc-url", "tcUrl",
           "tcUrl sent in connect (default: from the location, without user "
-          "info and stream)", NULL, rw));
+          "info and stream)",
+          NULL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_PAGE_URL,
       g_param_spec_string ("page-url", "Page URL",
           "pageUrl sent in connect (default: none)", NULL, rw));
@@ -164,18 +173,19 @@ gst_rtmpe_settings_install_properties (GObjectClass * klass, guint offset,
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_FLASH_VERSION,
       g_param_spec_string ("flash-version", "Flash version",
           "flashVer sent in connect (default: \"LNX 9,0,124,2\" to play, "
-          "\"FMLE/3.0 (compatible; FMSc/1.0)\" to publish)", NULL, rw));
-  g_object_class_install_property (klass,
-      o + GST_RTMPE_PROP_EXTRA_CONNECT_ARGS,
+          "\"FMLE/3.0 (compatible; FMSc/1.0)\" to publish)",
+          NULL, rw));
+  g_object_class_install_property (klass, o + GST_RTMPE_PROP_EXTRA_CONNECT_ARGS,
       g_param_spec_string ("extra-connect-args", "Extra connect arguments",
           "More arguments for connect, librtmp style: S:text N:1.5 B:1 Z: "
           "O:1 NS:name:text NN:name:2 NB:name:0 O:0 (space-separated; "
-          "double quotes around values with spaces)", NULL, rw));
+          "double quotes around values with spaces)",
+          NULL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_TIMEOUT,
       g_param_spec_uint ("timeout", "Timeout",
           "Seconds allowed for connecting, the handshakes and the start of "
-          "the stream (listen: per peer); 0 waits forever", 0, G_MAXUINT,
-          DEFAULT_TIMEOUT, rw));
+          "the stream (listen: per peer); 0 waits forever",
+          0, G_MAXUINT, DEFAULT_TIMEOUT, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_IDLE_TIMEOUT,
       g_param_spec_uint ("idle-timeout", "Idle timeout",
           "Seconds without a byte from the peer (which answers our pings "
@@ -186,17 +196,19 @@ gst_rtmpe_settings_install_properties (GObjectClass * klass, guint offset,
       g_param_spec_flags ("tls-validation-flags", "TLS validation flags",
           "rtmps client: the certificate problems that refuse a server "
           "(unknown-ca, bad-identity, not-activated, expired ...; 0 turns "
-          "verification off: insecure)", G_TYPE_TLS_CERTIFICATE_FLAGS,
-          G_TLS_CERTIFICATE_VALIDATE_ALL, rw));
+          "verification off: insecure)",
+          G_TYPE_TLS_CERTIFICATE_FLAGS, G_TLS_CERTIFICATE_VALIDATE_ALL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_TLS_CA_FILE,
       g_param_spec_string ("tls-ca-file", "TLS CA file",
           "rtmps client: PEM file of the certificate authorities to trust "
-          "(default: the system's)", NULL, rw));
+          "(default: the system's)",
+          NULL, rw));
   g_object_class_install_property (klass,
       o + GST_RTMPE_PROP_TLS_CERTIFICATE_FILE,
       g_param_spec_string ("tls-certificate-file", "TLS certificate file",
           "rtmps listen: PEM certificate chain to present (may hold the key "
-          "too)", NULL, rw));
+          "too)",
+          NULL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_TLS_KEY_FILE,
       g_param_spec_string ("tls-key-file", "TLS key file",
           "rtmps listen: PEM private key (default: in the certificate file)",
@@ -205,35 +217,37 @@ gst_rtmpe_settings_install_properties (GObjectClass * klass, guint offset,
       g_param_spec_enum ("rtmpe-type", "RTMPE type",
           "rtmpe client: the handshake type to ask for (the server may answer "
           "another RTMPE type). RTMPE is obfuscation, not security: use "
-          "rtmps:// to protect a stream", GST_TYPE_RTMPE_TYPE,
-          GST_RTMPE_TYPE_06, rw));
+          "rtmps:// to protect a stream",
+          GST_TYPE_RTMPE_TYPE, GST_RTMPE_TYPE_06, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_ENCRYPTION,
       g_param_spec_enum ("encryption", "Encryption",
           "listen: which handshakes to accept on an rtmp:// or rtmpe:// "
-          "listener", GST_TYPE_RTMPE_ENCRYPTION, GST_RTMPE_ENCRYPTION_ANY,
-          rw));
+          "listener",
+          GST_TYPE_RTMPE_ENCRYPTION, GST_RTMPE_ENCRYPTION_ANY, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_AUTO_RECONNECT,
       g_param_spec_boolean ("auto-reconnect", "Auto reconnect",
           "client: when the connection is lost, connect again (with "
-          "growing delays) instead of failing", FALSE, rw));
+          "growing delays) instead of failing",
+          FALSE, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_RECONNECT_DELAY,
       g_param_spec_uint ("reconnect-delay", "Reconnect delay",
           "client: milliseconds before the first reconnection attempt; "
-          "each further attempt waits twice as long", 0, G_MAXUINT,
-          DEFAULT_RECONNECT_DELAY, rw));
+          "each further attempt waits twice as long",
+          0, G_MAXUINT, DEFAULT_RECONNECT_DELAY, rw));
   g_object_class_install_property (klass,
       o + GST_RTMPE_PROP_MAX_RECONNECT_DELAY,
       g_param_spec_uint ("max-reconnect-delay", "Maximum reconnect delay",
-          "client: the longest delay between attempts, in milliseconds",
-          0, G_MAXUINT, DEFAULT_MAX_RECONNECT_DELAY, rw));
+          "client: the longest delay between attempts, in milliseconds", 0,
+          G_MAXUINT, DEFAULT_MAX_RECONNECT_DELAY, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_MAX_RECONNECTS,
       g_param_spec_int ("max-reconnects", "Maximum reconnects",
-          "client: attempts in a row before giving up (-1: no limit)",
-          -1, G_MAXINT, DEFAULT_MAX_RECONNECTS, rw));
+          "client: attempts in a row before giving up (-1: no limit)", -1,
+          G_MAXINT, DEFAULT_MAX_RECONNECTS, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_MAX_CONNECTIONS,
       g_param_spec_uint ("max-connections", "Maximum connections",
           "listen: peers connected at once (handshaking included); more are "
-          "refused", 1, 100000, DEFAULT_MAX_CONNECTIONS, rw));
+          "refused",
+          1, 100000, DEFAULT_MAX_CONNECTIONS, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "bytes-in/out, bitrate, rtt-ms, reconnects, handshake-type, "
@@ -242,7 +256,7 @@ gst_rtmpe_settings_install_properties (GObjectClass * klass, guint offset,
 }
 
 static void
-replace_string (gchar ** field, const GValue * value)
+replace_string (gchar **field, const GValue *value)
 {
   g_free (*field);
   *field = g_value_dup_string (value);
@@ -251,8 +265,8 @@ replace_string (gchar ** field, const GValue * value)
 }
 
 gboolean
-gst_rtmpe_settings_set_location (GstRtmpeSettings * s, const gchar * location,
-    GError ** error)
+gst_rtmpe_settings_set_location (
+    GstRtmpeSettings *s, const gchar *location, GError **error)
 {
   RtmpUrl *url = NULL;
 
@@ -263,7 +277,8 @@ gst_rtmpe_settings_set_location (GstRtmpeSettings * s, const gchar * location,
     if (url->scheme == RTMP_SCHEME_RTMFP) {
       g_set_error (error, RTMP_ERROR, RTMP_ERROR_BAD_URL,
           "%s: rtmfp:// is handled by rtmfpsrc and rtmfpsink, not by the "
-          "rtmpe elements", url->redacted);
+          "rtmpe elements",
+          url->redacted);
       rtmp_url_free (url);
       return FALSE;
     }
@@ -278,17 +293,18 @@ gst_rtmpe_settings_set_location (GstRtmpeSettings * s, const gchar * location,
 }
 
 gboolean
-gst_rtmpe_settings_set_property (GstRtmpeSettings * s, GObject * object,
-    guint prop_id, const GValue * value, GParamSpec * pspec)
+gst_rtmpe_settings_set_property (GstRtmpeSettings *s, GObject *object,
+    guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   if (prop_id == GST_RTMPE_PROP_LOCATION) {
     GError *error = NULL;
 
-    if (!gst_rtmpe_settings_set_location (s, g_value_get_string (value),
-            &error)) {
+    if (!gst_rtmpe_settings_set_location (
+            s, g_value_get_string (value), &error)) {
       /* keeps the previous location; the element fails at start */
-      g_warning ("%s: %s", GST_IS_OBJECT (object) ?
-          GST_OBJECT_NAME (object) : "rtmpe", error->message);
+      g_warning ("%s: %s",
+          GST_IS_OBJECT (object) ? GST_OBJECT_NAME (object) : "rtmpe",
+          error->message);
       g_error_free (error);
     }
     return TRUE;
@@ -380,7 +396,7 @@ gst_rtmpe_settings_set_property (GstRtmpeSettings * s, GObject * object,
 }
 
 gchar *
-gst_rtmpe_settings_get_location (GstRtmpeSettings * s)
+gst_rtmpe_settings_get_location (GstRtmpeSettings *s)
 {
   gchar *loc;
 
@@ -391,8 +407,8 @@ gst_rtmpe_settings_get_location (GstRtmpeSettings * s)
 }
 
 gboolean
-gst_rtmpe_settings_get_property (GstRtmpeSettings * s, guint prop_id,
-    GValue * value, GParamSpec * pspec)
+gst_rtmpe_settings_get_property (
+    GstRtmpeSettings *s, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   g_mutex_lock (&s->lock);
   switch (prop_id) {
@@ -486,7 +502,7 @@ gst_rtmpe_settings_get_property (GstRtmpeSettings * s, guint prop_id,
 
 /* Next space-separated token; double quotes group. */
 static gchar *
-next_token (const gchar ** p)
+next_token (const gchar **p)
 {
   GString *tok;
   gboolean quoted = FALSE;
@@ -509,10 +525,10 @@ next_token (const gchar ** p)
 }
 
 gboolean
-gst_rtmpe_parse_connect_args (const gchar * text, GPtrArray * args,
-    GError ** error)
+gst_rtmpe_parse_connect_args (
+    const gchar *text, GPtrArray *args, GError **error)
 {
-  GPtrArray *stack = g_ptr_array_new ();      /* open objects */
+  GPtrArray *stack = g_ptr_array_new (); /* open objects */
   const gchar *p = text ? text : "";
   gchar *tok;
   gboolean ok = TRUE;
@@ -527,7 +543,8 @@ gst_rtmpe_parse_connect_args (const gchar * text, GPtrArray * args,
     if (!colon || colon - tok > 2 || colon == tok) {
       g_set_error (error, RTMP_ERROR, RTMP_ERROR_INVALID,
           "extra-connect-args: '%s' is not TYPE:VALUE (S, N, B, Z, O; "
-          "N-prefixed for named members)", tok);
+          "N-prefixed for named members)",
+          tok);
       ok = FALSE;
       g_free (tok);
       break;
@@ -557,7 +574,7 @@ gst_rtmpe_parse_connect_args (const gchar * text, GPtrArray * args,
       case 'S':
         v = amf_value_new_string (val);
         break;
-      case 'N':{
+      case 'N': {
         gchar *end = NULL;
         gdouble d = g_ascii_strtod (val, &end);
 
@@ -570,8 +587,8 @@ gst_rtmpe_parse_connect_args (const gchar * text, GPtrArray * args,
       case 'B':
         if (g_strcmp0 (val, "1") == 0 || g_ascii_strcasecmp (val, "true") == 0)
           v = amf_value_new_boolean (TRUE);
-        else if (g_strcmp0 (val, "0") == 0
-            || g_ascii_strcasecmp (val, "false") == 0)
+        else if (g_strcmp0 (val, "0") == 0 ||
+            g_ascii_strcasecmp (val, "false") == 0)
           v = amf_value_new_boolean (FALSE);
         else
           ok = FALSE;
@@ -607,15 +624,17 @@ gst_rtmpe_parse_connect_args (const gchar * text, GPtrArray * args,
       if (!name) {
         g_set_error (error, RTMP_ERROR, RTMP_ERROR_INVALID,
             "extra-connect-args: '%s' inside an object needs a name "
-            "(N%c:name:value)", tok, type[0]);
+            "(N%c:name:value)",
+            tok, type[0]);
         amf_value_free (v);
         ok = FALSE;
       } else {
         /* the object keeps its member; the stack only points at it */
         amf_value_append_property (parent, name, v);
         if (type[0] == 'O')
-          g_ptr_array_add (stack, (gpointer) amf_value_get_property_value
-              (parent, amf_value_get_n_properties (parent) - 1));
+          g_ptr_array_add (stack,
+              (gpointer) amf_value_get_property_value (
+                  parent, amf_value_get_n_properties (parent) - 1));
       }
     } else if (name) {
       g_set_error (error, RTMP_ERROR, RTMP_ERROR_INVALID,
@@ -642,7 +661,7 @@ gst_rtmpe_parse_connect_args (const gchar * text, GPtrArray * args,
 /* ---- target -------------------------------------------------------------- */
 
 void
-gst_rtmpe_target_free (GstRtmpeTarget * t)
+gst_rtmpe_target_free (GstRtmpeTarget *t)
 {
   if (!t)
     return;
@@ -663,7 +682,7 @@ gst_rtmpe_target_free (GstRtmpeTarget * t)
 }
 
 GstRtmpeTarget *
-gst_rtmpe_settings_make_target (GstRtmpeSettings * s, GError ** error)
+gst_rtmpe_settings_make_target (GstRtmpeSettings *s, GError **error)
 {
   g_autoptr (GstRtmpeTarget) t = g_new0 (GstRtmpeTarget, 1);
   g_autoptr (RtmpUrl) url = NULL;
@@ -675,8 +694,8 @@ gst_rtmpe_settings_make_target (GstRtmpeSettings * s, GError ** error)
   } else if (s->host) {
     /* no location: build one from the parts */
     gboolean v6 = strchr (s->host, ':') != NULL;
-    gchar *loc = g_strdup_printf ("rtmp://%s%s%s:%u/%s", v6 ? "[" : "",
-        s->host, v6 ? "]" : "", s->port ? s->port : 1935,
+    gchar *loc = g_strdup_printf ("rtmp://%s%s%s:%u/%s", v6 ? "[" : "", s->host,
+        v6 ? "]" : "", s->port ? s->port : 1935,
         s->application ? s->application : "");
 
     url = rtmp_url_parse (loc, NULL);
@@ -720,36 +739,35 @@ gst_rtmpe_settings_make_target (GstRtmpeSettings * s, GError ** error)
   t->max_connections = s->max_connections;
 
   /* connect arguments: user info (or username/password), then the extras */
-  t->connect_args = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      amf_value_free);
+  t->connect_args =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) amf_value_free);
   if (s->username || s->password) {
-    g_ptr_array_add (t->connect_args,
-        amf_value_new_string (s->username ? s->username : ""));
+    g_ptr_array_add (
+        t->connect_args, amf_value_new_string (s->username ? s->username : ""));
     if (s->password)
       g_ptr_array_add (t->connect_args, amf_value_new_string (s->password));
   } else if (url->connect_args) {
-    for (gchar ** a = url->connect_args; *a; a++)
+    for (gchar **a = url->connect_args; *a; a++)
       g_ptr_array_add (t->connect_args, amf_value_new_string (*a));
   }
   if (s->extra_connect_args &&
-      !gst_rtmpe_parse_connect_args (s->extra_connect_args, t->connect_args,
-          error)) {
+      !gst_rtmpe_parse_connect_args (
+          s->extra_connect_args, t->connect_args, error)) {
     g_mutex_unlock (&s->lock);
     return NULL;
   }
   g_mutex_unlock (&s->lock);
 
   if (!t->host || !*t->host) {
-    g_set_error (error, RTMP_ERROR, RTMP_ERROR_BAD_URL,
-        "%s: no host to %s", t->redacted, listen ? "listen on" :
-        "connect to");
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_BAD_URL, "%s: no host to %s",
+        t->redacted, listen ? "listen on" : "connect to");
     return NULL;
   }
   if (!listen && (!t->stream || !*t->stream)) {
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_BAD_URL,
         "%s: no stream name to %s (give it as the last part of the path, "
-        "as the #fragment, or with the stream property)", t->redacted,
-        s->kind == GST_RTMPE_ELEMENT_SRC ? "play" : "publish");
+        "as the #fragment, or with the stream property)",
+        t->redacted, s->kind == GST_RTMPE_ELEMENT_SRC ? "play" : "publish");
     return NULL;
   }
   if (!listen && (!t->app || !*t->app)) {

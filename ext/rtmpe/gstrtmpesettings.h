@@ -39,9 +39,9 @@ GType gst_rtmpe_type_get_type (void);
 /* What a listener accepts. */
 typedef enum
 {
-  GST_RTMPE_ENCRYPTION_ANY,     /* plain RTMP and RTMPE */
-  GST_RTMPE_ENCRYPTION_REQUIRED,        /* RTMPE only (or TLS for rtmps) */
-  GST_RTMPE_ENCRYPTION_NONE,    /* plain RTMP only */
+  GST_RTMPE_ENCRYPTION_ANY, /* plain RTMP and RTMPE */
+  GST_RTMPE_ENCRYPTION_REQUIRED, /* RTMPE only (or TLS for rtmps) */
+  GST_RTMPE_ENCRYPTION_NONE, /* plain RTMP only */
 } GstRtmpeEncryption;
 
 #define GST_TYPE_RTMPE_ENCRYPTION (gst_rtmpe_encryption_get_type ())
@@ -122,26 +122,25 @@ typedef struct
   guint max_connections;
 } GstRtmpeSettings;
 
-void gst_rtmpe_settings_init (GstRtmpeSettings * s, GstRtmpeElementKind kind);
-void gst_rtmpe_settings_clear (GstRtmpeSettings * s);
+void gst_rtmpe_settings_init (GstRtmpeSettings *s, GstRtmpeElementKind kind);
+void gst_rtmpe_settings_clear (GstRtmpeSettings *s);
 
 /* Installs the shared properties, ids GST_RTMPE_PROP_* + @offset - 1.
  * Stats are installed but read by the element itself. */
-void gst_rtmpe_settings_install_properties (GObjectClass * klass,
-    guint offset, GstRtmpeElementKind kind);
+void gst_rtmpe_settings_install_properties (
+    GObjectClass *klass, guint offset, GstRtmpeElementKind kind);
 /* TRUE when @prop_id (without offset) is one of ours and was handled. */
-gboolean gst_rtmpe_settings_set_property (GstRtmpeSettings * s,
-    GObject * object, guint prop_id, const GValue * value,
-    GParamSpec * pspec);
-gboolean gst_rtmpe_settings_get_property (GstRtmpeSettings * s,
-    guint prop_id, GValue * value, GParamSpec * pspec);
+gboolean gst_rtmpe_settings_set_property (GstRtmpeSettings *s, GObject *object,
+    guint prop_id, const GValue *value, GParamSpec *pspec);
+gboolean gst_rtmpe_settings_get_property (
+    GstRtmpeSettings *s, guint prop_id, GValue *value, GParamSpec *pspec);
 
 /* Sets the location; FALSE and a GError (RTMP_ERROR_BAD_URL, naming the
  * bad part) when it is not an rtmp, rtmpe or rtmps URL. NULL clears it. */
-gboolean gst_rtmpe_settings_set_location (GstRtmpeSettings * s,
-    const gchar * location, GError ** error);
+gboolean gst_rtmpe_settings_set_location (
+    GstRtmpeSettings *s, const gchar *location, GError **error);
 /* The location, with the parts overridden by properties applied. */
-gchar *gst_rtmpe_settings_get_location (GstRtmpeSettings * s);
+gchar *gst_rtmpe_settings_get_location (GstRtmpeSettings *s);
 
 /**
  * GstRtmpeTarget:
@@ -155,13 +154,13 @@ typedef struct
   gchar *host;
   guint16 port;
   gchar *app;
-  gchar *stream;                /* NULL: none (listen: accept any) */
+  gchar *stream; /* NULL: none (listen: accept any) */
   gchar *tc_url;
   gchar *page_url;
   gchar *swf_url;
   gchar *flash_version;
-  GPtrArray *connect_args;      /* AmfValue */
-  gchar *redacted;              /* the location for logs and messages */
+  GPtrArray *connect_args; /* AmfValue */
+  gchar *redacted; /* the location for logs and messages */
   guint timeout;
   guint idle_timeout;
   gboolean tls_verify;
@@ -179,15 +178,15 @@ typedef struct
 } GstRtmpeTarget;
 
 /* NULL and a GError naming what is missing or wrong. */
-GstRtmpeTarget *gst_rtmpe_settings_make_target (GstRtmpeSettings * s,
-    GError ** error);
-void gst_rtmpe_target_free (GstRtmpeTarget * t);
+GstRtmpeTarget *gst_rtmpe_settings_make_target (
+    GstRtmpeSettings *s, GError **error);
+void gst_rtmpe_target_free (GstRtmpeTarget *t);
 
 /* Parses librtmp-style connect arguments ("S:text N:1.5 B:1 Z: O:1
  * NS:name:text O:0", space-separated; values with spaces in double quotes)
  * into AMF values appended to @args. */
-gboolean gst_rtmpe_parse_connect_args (const gchar * text, GPtrArray * args,
-    GError ** error);
+gboolean gst_rtmpe_parse_connect_args (
+    const gchar *text, GPtrArray *args, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstRtmpeTarget, gst_rtmpe_target_free)
 

@@ -71,25 +71,25 @@ struct _GstRtmpeSink
   /* metadata and codec configuration: re-sent after a reconnection */
   RtmpMessage *headers[N_SLOTS];
   gboolean header_sent[N_SLOTS];
-  gint need_keyframe;           /* atomic: set after a reconnection */
+  gint need_keyframe; /* atomic: set after a reconnection */
   guint64 messages_sent;
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-flv"));
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-flv"));
 
 static void gst_rtmpe_sink_uri_handler_init (gpointer iface, gpointer data);
 
 G_DEFINE_TYPE_WITH_CODE (GstRtmpeSink, gst_rtmpe_sink, GST_TYPE_BASE_SINK,
-    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
-        gst_rtmpe_sink_uri_handler_init));
-GST_ELEMENT_REGISTER_DEFINE (rtmpesink, "rtmpesink", GST_RANK_SECONDARY,
-    GST_TYPE_RTMPE_SINK);
+    G_IMPLEMENT_INTERFACE (
+        GST_TYPE_URI_HANDLER, gst_rtmpe_sink_uri_handler_init));
+GST_ELEMENT_REGISTER_DEFINE (
+    rtmpesink, "rtmpesink", GST_RANK_SECONDARY, GST_TYPE_RTMPE_SINK);
 
 /* ---- client callbacks (client thread) ------------------------------------ */
 
 static void
-on_started (GstRtmpeClient * c, gboolean reconnected, gpointer data)
+on_started (GstRtmpeClient *c, gboolean reconnected, gpointer data)
 {
   GstRtmpeSink *self = data;
 
@@ -100,19 +100,20 @@ on_started (GstRtmpeClient * c, gboolean reconnected, gpointer data)
 }
 
 static void
-on_status (GstRtmpeClient * c, const gchar * code, const gchar * description,
+on_status (GstRtmpeClient *c, const gchar *code, const gchar *description,
     gpointer data)
 {
   GstElement *e = data;
 
-  gst_element_post_message (e, gst_message_new_element (GST_OBJECT (e),
+  gst_element_post_message (e,
+      gst_message_new_element (GST_OBJECT (e),
           gst_structure_new ("rtmpe-status", "code", G_TYPE_STRING, code,
               "description", G_TYPE_STRING, description, NULL)));
 }
 
 static void
-on_error (GstRtmpeClient * c, const GError * error, const gchar * code,
-    gpointer data)
+on_error (
+    GstRtmpeClient *c, const GError *error, const gchar *code, gpointer data)
 {
   GstRtmpeSink *self = data;
 
@@ -123,7 +124,7 @@ on_error (GstRtmpeClient * c, const GError * error, const gchar * code,
 }
 
 static void
-on_reconnecting (GstRtmpeClient * c, const GError * error, guint attempt,
+on_reconnecting (GstRtmpeClient *c, const GError *error, guint attempt,
     guint delay_ms, gpointer data)
 {
   GstElement *e = data;
@@ -143,7 +144,7 @@ static const GstRtmpeClientCallbacks callbacks = {
 /* ---- GstBaseSink --------------------------------------------------------- */
 
 static void
-clear_headers (GstRtmpeSink * self)
+clear_headers (GstRtmpeSink *self)
 {
   for (guint i = 0; i < N_SLOTS; i++) {
     g_clear_pointer (&self->headers[i], rtmp_message_free);
@@ -152,7 +153,7 @@ clear_headers (GstRtmpeSink * self)
 }
 
 static gboolean
-gst_rtmpe_sink_start (GstBaseSink * bsink)
+gst_rtmpe_sink_start (GstBaseSink *bsink)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
   GError *error = NULL;
@@ -160,8 +161,8 @@ gst_rtmpe_sink_start (GstBaseSink * bsink)
 
   target = gst_rtmpe_settings_make_target (&self->settings, &error);
   if (!target) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-        (NULL));
+    GST_ELEMENT_ERROR (
+        self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
     g_error_free (error);
     return FALSE;
   }
@@ -180,8 +181,8 @@ gst_rtmpe_sink_start (GstBaseSink * bsink)
   self->cancellable = g_cancellable_new ();
   g_free (self->redacted);
   self->redacted = g_strdup (target->redacted);
-  self->client = gst_rtmpe_client_new (GST_OBJECT (self), target, TRUE, 0,
-      self->chunk_size, &callbacks, self);
+  self->client = gst_rtmpe_client_new (
+      GST_OBJECT (self), target, TRUE, 0, self->chunk_size, &callbacks, self);
   g_mutex_unlock (&self->lock);
   GST_INFO_OBJECT (self, "publishing to %s", self->redacted);
   gst_rtmpe_client_start (self->client);
@@ -189,7 +190,7 @@ gst_rtmpe_sink_start (GstBaseSink * bsink)
 }
 
 static gboolean
-gst_rtmpe_sink_stop (GstBaseSink * bsink)
+gst_rtmpe_sink_stop (GstBaseSink *bsink)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
   GstRtmpeClient *client;
@@ -206,7 +207,7 @@ gst_rtmpe_sink_stop (GstBaseSink * bsink)
 }
 
 static gboolean
-gst_rtmpe_sink_unlock (GstBaseSink * bsink)
+gst_rtmpe_sink_unlock (GstBaseSink *bsink)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
 
@@ -218,7 +219,7 @@ gst_rtmpe_sink_unlock (GstBaseSink * bsink)
 }
 
 static gboolean
-gst_rtmpe_sink_unlock_stop (GstBaseSink * bsink)
+gst_rtmpe_sink_unlock_stop (GstBaseSink *bsink)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
 
@@ -231,7 +232,7 @@ gst_rtmpe_sink_unlock_stop (GstBaseSink * bsink)
 
 /* Which header slot a message belongs to, or -1. */
 static gint
-header_slot (const RtmpMessage * msg)
+header_slot (const RtmpMessage *msg)
 {
   FlvTagInfo info;
 
@@ -252,13 +253,13 @@ header_slot (const RtmpMessage * msg)
 }
 
 static void
-store_header (GstRtmpeSink * self, gint slot, const RtmpMessage * msg)
+store_header (GstRtmpeSink *self, gint slot, const RtmpMessage *msg)
 {
   GPtrArray *list = g_ptr_array_new ();
 
   g_clear_pointer (&self->headers[slot], rtmp_message_free);
-  self->headers[slot] = rtmp_message_new (msg->type, msg->timestamp, 0,
-      gst_buffer_ref (msg->payload));
+  self->headers[slot] = rtmp_message_new (
+      msg->type, msg->timestamp, 0, gst_buffer_ref (msg->payload));
   for (guint i = 0; i < N_SLOTS; i++)
     if (self->headers[i])
       g_ptr_array_add (list, self->headers[i]);
@@ -267,7 +268,7 @@ store_header (GstRtmpeSink * self, gint slot, const RtmpMessage * msg)
 }
 
 static GstFlowReturn
-send_message (GstRtmpeSink * self, const RtmpMessage * msg)
+send_message (GstRtmpeSink *self, const RtmpMessage *msg)
 {
   GError *error = NULL;
   GCancellable *cancellable;
@@ -297,8 +298,8 @@ send_message (GstRtmpeSink * self, const RtmpMessage * msg)
     /* not reported by the client thread (e.g. a message we cannot send) */
     self->failed = TRUE;
     g_mutex_unlock (&self->lock);
-    gst_rtmpe_post_error (GST_ELEMENT (self), error, NULL, self->redacted,
-        TRUE);
+    gst_rtmpe_post_error (
+        GST_ELEMENT (self), error, NULL, self->redacted, TRUE);
   } else {
     g_mutex_unlock (&self->lock);
   }
@@ -307,7 +308,7 @@ send_message (GstRtmpeSink * self, const RtmpMessage * msg)
 }
 
 static GstFlowReturn
-handle_message (GstRtmpeSink * self, RtmpMessage * msg)
+handle_message (GstRtmpeSink *self, RtmpMessage *msg)
 {
   gint slot = header_slot (msg);
   GstFlowReturn ret;
@@ -318,7 +319,7 @@ handle_message (GstRtmpeSink * self, RtmpMessage * msg)
 
     if (old && self->header_sent[slot] &&
         gst_buffer_get_size (old->payload) ==
-        gst_buffer_get_size (msg->payload)) {
+            gst_buffer_get_size (msg->payload)) {
       GstMapInfo map;
       gboolean same;
 
@@ -359,7 +360,7 @@ handle_message (GstRtmpeSink * self, RtmpMessage * msg)
 }
 
 static GstFlowReturn
-gst_rtmpe_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
+gst_rtmpe_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
   GstFlowReturn ret = GST_FLOW_OK;
@@ -384,15 +385,15 @@ gst_rtmpe_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 }
 
 static gboolean
-gst_rtmpe_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
+gst_rtmpe_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
   const GValue *sh;
   FlvParser *p;
   RtmpMessage *msg;
 
-  sh = gst_structure_get_value (gst_caps_get_structure (caps, 0),
-      "streamheader");
+  sh = gst_structure_get_value (
+      gst_caps_get_structure (caps, 0), "streamheader");
   if (!sh || !GST_VALUE_HOLDS_ARRAY (sh))
     return TRUE;
 
@@ -417,7 +418,7 @@ gst_rtmpe_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 }
 
 static gboolean
-gst_rtmpe_sink_event (GstBaseSink * bsink, GstEvent * event)
+gst_rtmpe_sink_event (GstBaseSink *bsink, GstEvent *event)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
 
@@ -430,25 +431,28 @@ gst_rtmpe_sink_event (GstBaseSink * bsink, GstEvent * event)
     g_mutex_unlock (&self->lock);
     ok = gst_rtmpe_client_finish (self->client, FINISH_TIMEOUT, cancellable);
     g_clear_object (&cancellable);
-    GST_INFO_OBJECT (self, "end of stream: %" G_GUINT64_FORMAT " messages "
-        "sent%s", self->messages_sent, ok ? ", connection closed in order" :
-        "; the connection did not close in order");
+    GST_INFO_OBJECT (self,
+        "end of stream: %" G_GUINT64_FORMAT " messages "
+        "sent%s",
+        self->messages_sent,
+        ok ? ", connection closed in order" :
+             "; the connection did not close in order");
   }
-  return GST_BASE_SINK_CLASS (gst_rtmpe_sink_parent_class)->event (bsink,
-      event);
+  return GST_BASE_SINK_CLASS (gst_rtmpe_sink_parent_class)
+      ->event (bsink, event);
 }
 
 /* ---- GObject ------------------------------------------------------------- */
 
 static void
-gst_rtmpe_sink_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+gst_rtmpe_sink_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (object);
 
   if (prop_id < GST_RTMPE_PROP_LAST) {
-    if (!gst_rtmpe_settings_set_property (&self->settings, object, prop_id,
-            value, pspec))
+    if (!gst_rtmpe_settings_set_property (
+            &self->settings, object, prop_id, value, pspec))
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
   }
@@ -463,8 +467,8 @@ gst_rtmpe_sink_set_property (GObject * object, guint prop_id,
 }
 
 static void
-gst_rtmpe_sink_get_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
+gst_rtmpe_sink_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (object);
 
@@ -481,8 +485,8 @@ gst_rtmpe_sink_get_property (GObject * object, guint prop_id, GValue * value,
     return;
   }
   if (prop_id < GST_RTMPE_PROP_LAST) {
-    if (!gst_rtmpe_settings_get_property (&self->settings, prop_id, value,
-            pspec))
+    if (!gst_rtmpe_settings_get_property (
+            &self->settings, prop_id, value, pspec))
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
   }
@@ -497,7 +501,7 @@ gst_rtmpe_sink_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 static void
-gst_rtmpe_sink_finalize (GObject * object)
+gst_rtmpe_sink_finalize (GObject *object)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (object);
 
@@ -508,7 +512,7 @@ gst_rtmpe_sink_finalize (GObject * object)
 }
 
 static void
-gst_rtmpe_sink_init (GstRtmpeSink * self)
+gst_rtmpe_sink_init (GstRtmpeSink *self)
 {
   gst_rtmpe_settings_init (&self->settings, GST_RTMPE_ELEMENT_SINK);
   self->chunk_size = DEFAULT_CHUNK_SIZE;
@@ -516,7 +520,7 @@ gst_rtmpe_sink_init (GstRtmpeSink * self)
 }
 
 static void
-gst_rtmpe_sink_class_init (GstRtmpeSinkClass * klass)
+gst_rtmpe_sink_class_init (GstRtmpeSinkClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
@@ -529,18 +533,19 @@ gst_rtmpe_sink_class_init (GstRtmpeSinkClass * klass)
   gobject_class->get_property = gst_rtmpe_sink_get_property;
   gobject_class->finalize = gst_rtmpe_sink_finalize;
 
-  gst_rtmpe_settings_install_properties (gobject_class, 1,
-      GST_RTMPE_ELEMENT_SINK);
+  gst_rtmpe_settings_install_properties (
+      gobject_class, 1, GST_RTMPE_ELEMENT_SINK);
   g_object_class_install_property (gobject_class, PROP_CHUNK_SIZE,
       g_param_spec_uint ("chunk-size", "Chunk size",
           "RTMP chunk size for what we send (announced with Set Chunk Size "
-          "after connect); larger means fewer headers", 128, 0x7fffffff,
-          DEFAULT_CHUNK_SIZE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+          "after connect); larger means fewer headers",
+          128, 0x7fffffff, DEFAULT_CHUNK_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_set_static_metadata (element_class,
-      "RTMP/RTMPE/RTMPS sink", "Sink/Network",
+  gst_element_class_set_static_metadata (element_class, "RTMP/RTMPE/RTMPS sink",
+      "Sink/Network",
       "Publishes an FLV stream over RTMP, RTMPE (obfuscated, not secure) or "
       "RTMPS (TLS) to a server, or serves it to players (listen mode)",
       "gst-rtmpe developers");
@@ -571,13 +576,13 @@ uri_get_protocols (GType type)
 }
 
 static gchar *
-uri_get_uri (GstURIHandler * handler)
+uri_get_uri (GstURIHandler *handler)
 {
   return gst_rtmpe_settings_get_location (&GST_RTMPE_SINK (handler)->settings);
 }
 
 static gboolean
-uri_set_uri (GstURIHandler * handler, const gchar * uri, GError ** error)
+uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (handler);
   GError *err = NULL;
@@ -588,8 +593,8 @@ uri_set_uri (GstURIHandler * handler, const gchar * uri, GError ** error)
     return FALSE;
   }
   if (!gst_rtmpe_settings_set_location (&self->settings, uri, &err)) {
-    g_set_error_literal (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        err->message);
+    g_set_error_literal (
+        error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, err->message);
     g_error_free (err);
     return FALSE;
   }

@@ -9,8 +9,8 @@
 G_BEGIN_DECLS
 
 #define GST_TYPE_RTMPE_SINK (gst_rtmpe_sink_get_type ())
-G_DECLARE_FINAL_TYPE (GstRtmpeSink, gst_rtmpe_sink, GST, RTMPE_SINK,
-    GstBaseSink)
+G_DECLARE_FINAL_TYPE (
+    GstRtmpeSink, gst_rtmpe_sink, GST, RTMPE_SINK, GstBaseSink)
 
 GST_ELEMENT_REGISTER_DECLARE (rtmpesink);
 

@@ -59,7 +59,7 @@ struct _GstRtmpeSrc
 
   GMutex lock;
   GCond cond;
-  GQueue queue;                 /* RtmpMessage */
+  GQueue queue; /* RtmpMessage */
   gsize queued_bytes;
   gboolean reading_paused;
   gboolean eos;
@@ -74,28 +74,30 @@ struct _GstRtmpeSrc
   guint pending_index;
 };
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-flv"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-flv"));
 
 static void gst_rtmpe_src_uri_handler_init (gpointer iface, gpointer data);
 
 G_DEFINE_TYPE_WITH_CODE (GstRtmpeSrc, gst_rtmpe_src, GST_TYPE_PUSH_SRC,
-    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
-        gst_rtmpe_src_uri_handler_init));
-GST_ELEMENT_REGISTER_DEFINE (rtmpesrc, "rtmpesrc", GST_RANK_SECONDARY,
-    GST_TYPE_RTMPE_SRC);
+    G_IMPLEMENT_INTERFACE (
+        GST_TYPE_URI_HANDLER, gst_rtmpe_src_uri_handler_init));
+GST_ELEMENT_REGISTER_DEFINE (
+    rtmpesrc, "rtmpesrc", GST_RANK_SECONDARY, GST_TYPE_RTMPE_SRC);
 
 /* ---- client callbacks (client thread) ------------------------------------ */
 
 static void
-push_locked (GstRtmpeSrc * self, RtmpMessage * msg)
+push_locked (GstRtmpeSrc *self, RtmpMessage *msg)
 {
   g_queue_push_tail (&self->queue, msg);
   self->queued_bytes += gst_buffer_get_size (msg->payload);
-  if (self->queued_bytes > self->max_queue && !self->reading_paused
-      && self->client) {
-    GST_DEBUG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes queued: pausing "
-        "reading", self->queued_bytes);
+  if (self->queued_bytes > self->max_queue && !self->reading_paused &&
+      self->client) {
+    GST_DEBUG_OBJECT (self,
+        "%" G_GSIZE_FORMAT " bytes queued: pausing "
+        "reading",
+        self->queued_bytes);
     self->reading_paused = TRUE;
     gst_rtmpe_client_set_reading (self->client, FALSE);
   }
@@ -103,7 +105,7 @@ push_locked (GstRtmpeSrc * self, RtmpMessage * msg)
 }
 
 static void
-on_started (GstRtmpeClient * c, gboolean reconnected, gpointer data)
+on_started (GstRtmpeClient *c, gboolean reconnected, gpointer data)
 {
   GstRtmpeSrc *self = data;
 
@@ -115,7 +117,7 @@ on_started (GstRtmpeClient * c, gboolean reconnected, gpointer data)
 }
 
 static void
-on_media (GstRtmpeClient * c, RtmpMessage * msg, gpointer data)
+on_media (GstRtmpeClient *c, RtmpMessage *msg, gpointer data)
 {
   GstRtmpeSrc *self = data;
 
@@ -125,7 +127,7 @@ on_media (GstRtmpeClient * c, RtmpMessage * msg, gpointer data)
 }
 
 static void
-on_eos (GstRtmpeClient * c, gpointer data)
+on_eos (GstRtmpeClient *c, gpointer data)
 {
   GstRtmpeSrc *self = data;
 
@@ -136,19 +138,20 @@ on_eos (GstRtmpeClient * c, gpointer data)
 }
 
 static void
-on_status (GstRtmpeClient * c, const gchar * code, const gchar * description,
+on_status (GstRtmpeClient *c, const gchar *code, const gchar *description,
     gpointer data)
 {
   GstElement *e = data;
 
-  gst_element_post_message (e, gst_message_new_element (GST_OBJECT (e),
+  gst_element_post_message (e,
+      gst_message_new_element (GST_OBJECT (e),
           gst_structure_new ("rtmpe-status", "code", G_TYPE_STRING, code,
               "description", G_TYPE_STRING, description, NULL)));
 }
 
 static void
-on_error (GstRtmpeClient * c, const GError * error, const gchar * code,
-    gpointer data)
+on_error (
+    GstRtmpeClient *c, const GError *error, const gchar *code, gpointer data)
 {
   GstRtmpeSrc *self = data;
 
@@ -162,7 +165,7 @@ on_error (GstRtmpeClient * c, const GError * error, const gchar * code,
 }
 
 static void
-on_reconnecting (GstRtmpeClient * c, const GError * error, guint attempt,
+on_reconnecting (GstRtmpeClient *c, const GError *error, guint attempt,
     guint delay_ms, gpointer data)
 {
   GstElement *e = data;
@@ -184,7 +187,7 @@ static const GstRtmpeClientCallbacks callbacks = {
 /* ---- GstBaseSrc ---------------------------------------------------------- */
 
 static void
-clear_queue_locked (GstRtmpeSrc * self)
+clear_queue_locked (GstRtmpeSrc *self)
 {
   RtmpMessage *m;
 
@@ -194,7 +197,7 @@ clear_queue_locked (GstRtmpeSrc * self)
 }
 
 static gboolean
-gst_rtmpe_src_start (GstBaseSrc * bsrc)
+gst_rtmpe_src_start (GstBaseSrc *bsrc)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (bsrc);
   GError *error = NULL;
@@ -202,8 +205,8 @@ gst_rtmpe_src_start (GstBaseSrc * bsrc)
 
   target = gst_rtmpe_settings_make_target (&self->settings, &error);
   if (!target) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-        (NULL));
+    GST_ELEMENT_ERROR (
+        self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
     g_error_free (error);
     return FALSE;
   }
@@ -234,7 +237,7 @@ gst_rtmpe_src_start (GstBaseSrc * bsrc)
 }
 
 static gboolean
-gst_rtmpe_src_stop (GstBaseSrc * bsrc)
+gst_rtmpe_src_stop (GstBaseSrc *bsrc)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (bsrc);
   GstRtmpeClient *client;
@@ -255,7 +258,7 @@ gst_rtmpe_src_stop (GstBaseSrc * bsrc)
 }
 
 static gboolean
-gst_rtmpe_src_unlock (GstBaseSrc * bsrc)
+gst_rtmpe_src_unlock (GstBaseSrc *bsrc)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (bsrc);
 
@@ -267,7 +270,7 @@ gst_rtmpe_src_unlock (GstBaseSrc * bsrc)
 }
 
 static gboolean
-gst_rtmpe_src_unlock_stop (GstBaseSrc * bsrc)
+gst_rtmpe_src_unlock_stop (GstBaseSrc *bsrc)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (bsrc);
 
@@ -278,7 +281,7 @@ gst_rtmpe_src_unlock_stop (GstBaseSrc * bsrc)
 }
 
 static guint64
-running_time_ms (GstRtmpeSrc * self)
+running_time_ms (GstRtmpeSrc *self)
 {
   GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
   GstClockTime now, base;
@@ -292,7 +295,7 @@ running_time_ms (GstRtmpeSrc * self)
 }
 
 static GstBuffer *
-take_pending (GstRtmpeSrc * self)
+take_pending (GstRtmpeSrc *self)
 {
   GstBuffer *buf;
 
@@ -302,13 +305,13 @@ take_pending (GstRtmpeSrc * self)
     g_clear_pointer (&self->pending, gst_buffer_list_unref);
     return NULL;
   }
-  buf = gst_buffer_ref (gst_buffer_list_get (self->pending,
-          self->pending_index++));
+  buf = gst_buffer_ref (
+      gst_buffer_list_get (self->pending, self->pending_index++));
   return buf;
 }
 
 static gboolean
-apply_caps (GstRtmpeSrc * self)
+apply_caps (GstRtmpeSrc *self)
 {
   GstCaps *caps = gst_rtmpe_flv_out_take_caps (self->flv);
   gboolean ok = TRUE;
@@ -322,7 +325,7 @@ apply_caps (GstRtmpeSrc * self)
 }
 
 static GstFlowReturn
-gst_rtmpe_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
+gst_rtmpe_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (psrc);
 
@@ -350,8 +353,8 @@ gst_rtmpe_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       gchar *code = g_strdup (self->error_code);
 
       g_mutex_unlock (&self->lock);
-      gst_rtmpe_post_error (GST_ELEMENT (self), err, code, self->redacted,
-          FALSE);
+      gst_rtmpe_post_error (
+          GST_ELEMENT (self), err, code, self->redacted, FALSE);
       g_error_free (err);
       g_free (code);
       return GST_FLOW_ERROR;
@@ -386,8 +389,8 @@ gst_rtmpe_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     }
     self->pending = gst_buffer_list_new ();
     self->pending_index = 0;
-    if (!gst_rtmpe_flv_out_push (self->flv, msg, running_time_ms (self),
-            self->pending, &error)) {
+    if (!gst_rtmpe_flv_out_push (
+            self->flv, msg, running_time_ms (self), self->pending, &error)) {
       GST_DEBUG_OBJECT (self, "dropped: %s", error->message);
       g_clear_error (&error);
     }
@@ -397,37 +400,37 @@ gst_rtmpe_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 }
 
 static gboolean
-gst_rtmpe_src_query (GstBaseSrc * bsrc, GstQuery * query)
+gst_rtmpe_src_query (GstBaseSrc *bsrc, GstQuery *query)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (bsrc);
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_LATENCY:
-      gst_query_set_latency (query, TRUE, self->latency * GST_MSECOND,
-          GST_CLOCK_TIME_NONE);
+      gst_query_set_latency (
+          query, TRUE, self->latency * GST_MSECOND, GST_CLOCK_TIME_NONE);
       return TRUE;
     case GST_QUERY_SCHEDULING:
-      gst_query_set_scheduling (query, GST_SCHEDULING_FLAG_SEQUENTIAL, 1, -1,
-          0);
+      gst_query_set_scheduling (
+          query, GST_SCHEDULING_FLAG_SEQUENTIAL, 1, -1, 0);
       gst_query_add_scheduling_mode (query, GST_PAD_MODE_PUSH);
       return TRUE;
     default:
-      return GST_BASE_SRC_CLASS (gst_rtmpe_src_parent_class)->query (bsrc,
-          query);
+      return GST_BASE_SRC_CLASS (gst_rtmpe_src_parent_class)
+          ->query (bsrc, query);
   }
 }
 
 /* ---- GObject ------------------------------------------------------------- */
 
 static void
-gst_rtmpe_src_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+gst_rtmpe_src_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (object);
 
   if (prop_id < GST_RTMPE_PROP_LAST) {
-    if (!gst_rtmpe_settings_set_property (&self->settings, object, prop_id,
-            value, pspec))
+    if (!gst_rtmpe_settings_set_property (
+            &self->settings, object, prop_id, value, pspec))
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
   }
@@ -448,8 +451,8 @@ gst_rtmpe_src_set_property (GObject * object, guint prop_id,
 }
 
 static void
-gst_rtmpe_src_get_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
+gst_rtmpe_src_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (object);
 
@@ -466,8 +469,8 @@ gst_rtmpe_src_get_property (GObject * object, guint prop_id, GValue * value,
     return;
   }
   if (prop_id < GST_RTMPE_PROP_LAST) {
-    if (!gst_rtmpe_settings_get_property (&self->settings, prop_id, value,
-            pspec))
+    if (!gst_rtmpe_settings_get_property (
+            &self->settings, prop_id, value, pspec))
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
   }
@@ -488,7 +491,7 @@ gst_rtmpe_src_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 static void
-gst_rtmpe_src_finalize (GObject * object)
+gst_rtmpe_src_finalize (GObject *object)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (object);
 
@@ -502,7 +505,7 @@ gst_rtmpe_src_finalize (GObject * object)
 }
 
 static void
-gst_rtmpe_src_init (GstRtmpeSrc * self)
+gst_rtmpe_src_init (GstRtmpeSrc *self)
 {
   gst_rtmpe_settings_init (&self->settings, GST_RTMPE_ELEMENT_SRC);
   self->buffer_length = DEFAULT_BUFFER_LENGTH;
@@ -516,47 +519,51 @@ gst_rtmpe_src_init (GstRtmpeSrc * self)
 }
 
 static void
-gst_rtmpe_src_class_init (GstRtmpeSrcClass * klass)
+gst_rtmpe_src_class_init (GstRtmpeSrcClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
   GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
 
-  GST_DEBUG_CATEGORY_INIT (rtmpe_src_debug, "rtmpesrc", 0,
-      "rtmpesrc: play over RTMP, RTMPE, RTMPS");
+  GST_DEBUG_CATEGORY_INIT (
+      rtmpe_src_debug, "rtmpesrc", 0, "rtmpesrc: play over RTMP, RTMPE, RTMPS");
 
   gobject_class->set_property = gst_rtmpe_src_set_property;
   gobject_class->get_property = gst_rtmpe_src_get_property;
   gobject_class->finalize = gst_rtmpe_src_finalize;
 
-  gst_rtmpe_settings_install_properties (gobject_class, 1,
-      GST_RTMPE_ELEMENT_SRC);
+  gst_rtmpe_settings_install_properties (
+      gobject_class, 1, GST_RTMPE_ELEMENT_SRC);
   g_object_class_install_property (gobject_class, PROP_BUFFER_LENGTH,
       g_param_spec_uint ("buffer-length", "Buffer length",
           "Buffer length announced to the server (SetBufferLength), in ms; "
-          "servers send a recorded stream this far ahead", 0, G_MAXUINT32,
-          DEFAULT_BUFFER_LENGTH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+          "servers send a recorded stream this far ahead",
+          0, G_MAXUINT32, DEFAULT_BUFFER_LENGTH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_LATENCY,
       g_param_spec_uint ("latency", "Latency",
           "Latency reported to the pipeline, in ms: how late a buffer may "
-          "arrive (network jitter) and still play in time", 0, 60000,
-          DEFAULT_LATENCY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+          "arrive (network jitter) and still play in time",
+          0, 60000, DEFAULT_LATENCY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MAX_QUEUE,
       g_param_spec_uint ("max-queue", "Maximum queue",
           "Bytes received and not yet pushed before reading from the "
-          "server pauses (TCP then slows the server down)", 65536,
-          G_MAXUINT, DEFAULT_MAX_QUEUE, G_PARAM_READWRITE |
-          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          "server pauses (TCP then slows the server down)",
+          65536, G_MAXUINT, DEFAULT_MAX_QUEUE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "RTMP/RTMPE/RTMPS source", "Source/Network",
       "Plays a stream over RTMP, RTMPE (obfuscated, not secure) or RTMPS "
       "(TLS), from a server or from a publisher connecting to it (listen "
-      "mode), and outputs FLV", "gst-rtmpe developers");
+      "mode), and outputs FLV",
+      "gst-rtmpe developers");
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_rtmpe_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_rtmpe_src_stop);
@@ -587,13 +594,13 @@ uri_get_protocols (GType type)
 }
 
 static gchar *
-uri_get_uri (GstURIHandler * handler)
+uri_get_uri (GstURIHandler *handler)
 {
   return gst_rtmpe_settings_get_location (&GST_RTMPE_SRC (handler)->settings);
 }
 
 static gboolean
-uri_set_uri (GstURIHandler * handler, const gchar * uri, GError ** error)
+uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (handler);
   GError *err = NULL;
@@ -604,8 +611,8 @@ uri_set_uri (GstURIHandler * handler, const gchar * uri, GError ** error)
     return FALSE;
   }
   if (!gst_rtmpe_settings_set_location (&self->settings, uri, &err)) {
-    g_set_error_literal (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        err->message);
+    g_set_error_literal (
+        error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, err->message);
     g_error_free (err);
     return FALSE;
   }

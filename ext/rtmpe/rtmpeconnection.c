@@ -31,15 +31,15 @@ struct _RtmpeConnection
   GCond cond;
 
   RtmpeTransport *transport;
-  RtmpHandshake *handshake;     /* NULL once done */
+  RtmpHandshake *handshake; /* NULL once done */
   RtmpSession *session;
   Stage stage;
   gboolean reading;
   gboolean closed;
   gboolean close_reported;
-  gboolean finishing;           /* finish(): shut down once drained */
-  gboolean shut_down;           /* our side is shut down */
-  GError *error;                /* why it closed; NULL: orderly */
+  gboolean finishing; /* finish(): shut down once drained */
+  gboolean shut_down; /* our side is shut down */
+  GError *error; /* why it closed; NULL: orderly */
   gint64 last_read_us;
   guint32 rtt_ms;
   guint8 handshake_type;
@@ -48,9 +48,9 @@ struct _RtmpeConnection
 
   GSource *read_source;
   GSource *write_source;
-  GSource *timeout_source;      /* handshake/connect deadline */
-  GSource *tick_source;         /* idle check and pings, once a second */
-  GSource *close_source;        /* deferred close from another thread */
+  GSource *timeout_source; /* handshake/connect deadline */
+  GSource *tick_source; /* idle check and pings, once a second */
+  GSource *close_source; /* deferred close from another thread */
   gint64 next_ping_us;
 
   RtmpeConnectionEventFunc on_event;
@@ -72,20 +72,20 @@ debug_init (void)
 }
 
 static gchar *
-describe_peer (GSocket * socket)
+describe_peer (GSocket *socket)
 {
   GSocketAddress *addr = g_socket_get_remote_address (socket, NULL);
   gchar *s = NULL;
 
   if (G_IS_INET_SOCKET_ADDRESS (addr)) {
     GInetSocketAddress *ia = G_INET_SOCKET_ADDRESS (addr);
-    gchar *host = g_inet_address_to_string (g_inet_socket_address_get_address
-        (ia));
+    gchar *host =
+        g_inet_address_to_string (g_inet_socket_address_get_address (ia));
 
     if (g_inet_address_get_family (g_inet_socket_address_get_address (ia)) ==
         G_SOCKET_FAMILY_IPV6)
-      s = g_strdup_printf ("[%s]:%u", host,
-          g_inet_socket_address_get_port (ia));
+      s = g_strdup_printf (
+          "[%s]:%u", host, g_inet_socket_address_get_port (ia));
     else
       s = g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (ia));
     g_free (host);
@@ -95,9 +95,9 @@ describe_peer (GSocket * socket)
 }
 
 RtmpeConnection *
-rtmpe_connection_new (GMainContext * context, RtmpeTransport * transport,
-    RtmpHandshake * handshake, RtmpSession * session,
-    const RtmpeConnectionConfig * config)
+rtmpe_connection_new (GMainContext *context, RtmpeTransport *transport,
+    RtmpHandshake *handshake, RtmpSession *session,
+    const RtmpeConnectionConfig *config)
 {
   RtmpeConnection *c = g_new0 (RtmpeConnection, 1);
 
@@ -118,7 +118,7 @@ rtmpe_connection_new (GMainContext * context, RtmpeTransport * transport,
 }
 
 void
-rtmpe_connection_set_callbacks (RtmpeConnection * c,
+rtmpe_connection_set_callbacks (RtmpeConnection *c,
     RtmpeConnectionEventFunc on_event, RtmpeConnectionClosedFunc on_closed,
     gpointer user_data, GDestroyNotify notify)
 {
@@ -129,7 +129,7 @@ rtmpe_connection_set_callbacks (RtmpeConnection * c,
 }
 
 static void
-destroy_source (GSource ** s)
+destroy_source (GSource **s)
 {
   if (*s) {
     g_source_destroy (*s);
@@ -140,10 +140,10 @@ destroy_source (GSource ** s)
 
 /* A watch on the socket for @cond, calling @func on the context. */
 static GSource *
-socket_source (RtmpeConnection * c, GIOCondition cond, GSocketSourceFunc func)
+socket_source (RtmpeConnection *c, GIOCondition cond, GSocketSourceFunc func)
 {
-  GSource *s = g_socket_create_source (rtmpe_transport_get_socket
-      (c->transport), cond, NULL);
+  GSource *s = g_socket_create_source (
+      rtmpe_transport_get_socket (c->transport), cond, NULL);
 
   g_source_set_callback (s, G_SOURCE_FUNC (func), c, NULL);
   g_source_attach (s, c->context);
@@ -167,7 +167,7 @@ stage_name (Stage stage)
 
 /* Marks the connection failed (first error wins). Lock held. */
 static void
-fail_locked (RtmpeConnection * c, GError * error)
+fail_locked (RtmpeConnection *c, GError *error)
 {
   if (c->closed) {
     g_clear_error (&error);
@@ -186,7 +186,7 @@ fail_locked (RtmpeConnection * c, GError * error)
 
 /* Reports the close once. Lock NOT held; context thread. */
 static void
-report_closed (RtmpeConnection * c)
+report_closed (RtmpeConnection *c)
 {
   GError *error = NULL;
 
@@ -218,7 +218,7 @@ deferred_close_cb (gpointer data)
 /* A failure seen on another thread: report it on the context's thread.
  * Lock held. */
 static void
-schedule_report_locked (RtmpeConnection * c)
+schedule_report_locked (RtmpeConnection *c)
 {
   if (c->close_source)
     return;
@@ -228,7 +228,7 @@ schedule_report_locked (RtmpeConnection * c)
 }
 
 void
-rtmpe_connection_close (RtmpeConnection * c)
+rtmpe_connection_close (RtmpeConnection *c)
 {
   g_mutex_lock (&c->lock);
   fail_locked (c, NULL);
@@ -237,7 +237,7 @@ rtmpe_connection_close (RtmpeConnection * c)
 }
 
 gboolean
-rtmpe_connection_is_closed (RtmpeConnection * c)
+rtmpe_connection_is_closed (RtmpeConnection *c)
 {
   gboolean closed;
 
@@ -249,13 +249,12 @@ rtmpe_connection_is_closed (RtmpeConnection * c)
 
 /* ---- writing ------------------------------------------------------------- */
 
-static gboolean on_writable (GSocket * socket, GIOCondition cond,
-    gpointer data);
+static gboolean on_writable (GSocket *socket, GIOCondition cond, gpointer data);
 
 /* Writes what the session queued, as much as the socket takes. Arms the
  * write watch when something is left. Lock held. */
 static gboolean
-flush_locked (RtmpeConnection * c, GError ** error)
+flush_locked (RtmpeConnection *c, GError **error)
 {
   RtmpOutQueue *q = rtmp_session_get_out_queue (c->session);
   GOutputVector v[MAX_VECTORS];
@@ -282,8 +281,8 @@ flush_locked (RtmpeConnection * c, GError ** error)
     if (c->finishing && !c->shut_down) {
       GST_DEBUG ("%s: all sent, shutting down our side", c->peer);
       c->shut_down = TRUE;
-      g_socket_shutdown (rtmpe_transport_get_socket (c->transport), FALSE,
-          TRUE, NULL);
+      g_socket_shutdown (
+          rtmpe_transport_get_socket (c->transport), FALSE, TRUE, NULL);
     }
   }
   g_cond_broadcast (&c->cond);
@@ -291,17 +290,16 @@ flush_locked (RtmpeConnection * c, GError ** error)
 }
 
 static gsize
-queued_locked (RtmpeConnection * c)
+queued_locked (RtmpeConnection *c)
 {
   return rtmp_out_queue_size (rtmp_session_get_out_queue (c->session)) +
       rtmpe_transport_pending (c->transport);
 }
 
-static gboolean on_readable (GSocket * socket, GIOCondition cond,
-    gpointer data);
+static gboolean on_readable (GSocket *socket, GIOCondition cond, gpointer data);
 
 static gboolean
-on_writable (GSocket * socket, GIOCondition cond, gpointer data)
+on_writable (GSocket *socket, GIOCondition cond, gpointer data)
 {
   RtmpeConnection *c = data;
   GError *error = NULL;
@@ -312,8 +310,8 @@ on_writable (GSocket * socket, GIOCondition cond, gpointer data)
     g_mutex_unlock (&c->lock);
     return G_SOURCE_REMOVE;
   }
-  tls_read_wants_out = rtmpe_transport_is_tls (c->transport)
-      && rtmpe_transport_wants (c->transport) == G_IO_OUT;
+  tls_read_wants_out = rtmpe_transport_is_tls (c->transport) &&
+      rtmpe_transport_wants (c->transport) == G_IO_OUT;
   if (!flush_locked (c, &error))
     fail_locked (c, error);
   g_mutex_unlock (&c->lock);
@@ -327,7 +325,7 @@ on_writable (GSocket * socket, GIOCondition cond, gpointer data)
 /* ---- reading ------------------------------------------------------------- */
 
 static void
-stop_handshake_timer_locked (RtmpeConnection * c)
+stop_handshake_timer_locked (RtmpeConnection *c)
 {
   destroy_source (&c->timeout_source);
 }
@@ -335,8 +333,8 @@ stop_handshake_timer_locked (RtmpeConnection * c)
 /* The RTMP handshake is done: install RC4 and hand what followed it to the
  * session. Lock held. */
 static gboolean
-handshake_done_locked (RtmpeConnection * c, const guint8 * rest, gsize len,
-    guint64 now_ms, GError ** error)
+handshake_done_locked (RtmpeConnection *c, const guint8 *rest, gsize len,
+    guint64 now_ms, GError **error)
 {
   guint8 dec_key[RTMP_HANDSHAKE_RC4_KEY_SIZE];
   guint8 enc_key[RTMP_HANDSHAKE_RC4_KEY_SIZE];
@@ -344,16 +342,16 @@ handshake_done_locked (RtmpeConnection * c, const guint8 * rest, gsize len,
 
   c->handshake_type = rtmp_handshake_get_negotiated_type (c->handshake);
   c->digest = rtmp_handshake_get_digest_used (c->handshake);
-  GST_INFO ("%s: handshake done: type 0x%02x, %s, peer version %08x",
-      c->peer, c->handshake_type, c->digest ? "digest" : "simple",
+  GST_INFO ("%s: handshake done: type 0x%02x, %s, peer version %08x", c->peer,
+      c->handshake_type, c->digest ? "digest" : "simple",
       rtmp_handshake_get_peer_version (c->handshake));
 
   if (len > 0)
     leftover = gst_buffer_new_memdup (rest, len);
   if (rtmp_handshake_get_rc4_keys (c->handshake, dec_key, enc_key)) {
     RtmpeRc4 *dec = rtmpe_rc4_new (dec_key, sizeof (dec_key), error);
-    RtmpeRc4 *enc = dec ? rtmpe_rc4_new (enc_key, sizeof (enc_key), error) :
-        NULL;
+    RtmpeRc4 *enc =
+        dec ? rtmpe_rc4_new (enc_key, sizeof (enc_key), error) : NULL;
 
     if (!enc) {
       rtmpe_rc4_free (dec);
@@ -385,8 +383,8 @@ handshake_done_locked (RtmpeConnection * c, const guint8 * rest, gsize len,
 
 /* Feeds one read to the handshake. Lock held. */
 static gboolean
-push_handshake_locked (RtmpeConnection * c, const guint8 * data, gsize len,
-    guint64 now_ms, GError ** error)
+push_handshake_locked (RtmpeConnection *c, const guint8 *data, gsize len,
+    guint64 now_ms, GError **error)
 {
   GByteArray *out = g_byte_array_new ();
   gsize used = 0;
@@ -394,8 +392,8 @@ push_handshake_locked (RtmpeConnection * c, const guint8 * data, gsize len,
 
   res = rtmp_handshake_push (c->handshake, data, len, &used, out, error);
   if (out->len > 0)
-    rtmp_out_queue_push_copy (rtmp_session_get_out_queue (c->session),
-        out->data, out->len);
+    rtmp_out_queue_push_copy (
+        rtmp_session_get_out_queue (c->session), out->data, out->len);
   g_byte_array_unref (out);
   if (res == RTMP_HANDSHAKE_ERROR)
     return FALSE;
@@ -405,7 +403,7 @@ push_handshake_locked (RtmpeConnection * c, const guint8 * data, gsize len,
 }
 
 static gboolean
-tls_step_locked (RtmpeConnection * c, GError ** error)
+tls_step_locked (RtmpeConnection *c, GError **error)
 {
   GError *err = NULL;
 
@@ -421,8 +419,8 @@ tls_step_locked (RtmpeConnection * c, GError ** error)
       return FALSE;
     }
     if (out->len)
-      rtmp_out_queue_push_copy (rtmp_session_get_out_queue (c->session),
-          out->data, out->len);
+      rtmp_out_queue_push_copy (
+          rtmp_session_get_out_queue (c->session), out->data, out->len);
     g_byte_array_unref (out);
     return TRUE;
   }
@@ -439,7 +437,7 @@ tls_step_locked (RtmpeConnection * c, GError ** error)
 
 /* Takes the session's events for delivery outside the lock. Lock held. */
 static GQueue *
-take_events_locked (RtmpeConnection * c)
+take_events_locked (RtmpeConnection *c)
 {
   GQueue *events = NULL;
   RtmpSessionEvent *ev;
@@ -464,7 +462,7 @@ take_events_locked (RtmpeConnection * c)
 }
 
 static void
-deliver_events (RtmpeConnection * c, GQueue * events)
+deliver_events (RtmpeConnection *c, GQueue *events)
 {
   RtmpSessionEvent *ev;
 
@@ -480,7 +478,7 @@ deliver_events (RtmpeConnection * c, GQueue * events)
 }
 
 static gboolean
-on_readable (GSocket * socket, GIOCondition cond, gpointer data)
+on_readable (GSocket *socket, GIOCondition cond, gpointer data)
 {
   RtmpeConnection *c = data;
   GError *error = NULL;
@@ -499,6 +497,9 @@ on_readable (GSocket * socket, GIOCondition cond, gpointer data)
         goto failed;
       if (c->stage == STAGE_TLS)
         break;
+      /* TLS is up: C0+C1 go out now, whatever the next read does */
+      if (!flush_locked (c, &error))
+        goto failed;
       continue;
     }
 
@@ -562,7 +563,7 @@ failed:
 }
 
 void
-rtmpe_connection_set_reading (RtmpeConnection * c, gboolean reading)
+rtmpe_connection_set_reading (RtmpeConnection *c, gboolean reading)
 {
   g_mutex_lock (&c->lock);
   if (c->reading == reading || c->closed) {
@@ -587,7 +588,8 @@ on_timeout (gpointer data)
   RtmpeConnection *c = data;
 
   g_mutex_lock (&c->lock);
-  fail_locked (c, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+  fail_locked (c,
+      g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
           "no answer from %s within %u s (during the %s)", c->peer,
           c->config.handshake_timeout, stage_name (c->stage)));
   g_mutex_unlock (&c->lock);
@@ -607,14 +609,15 @@ on_tick (gpointer data)
     g_mutex_unlock (&c->lock);
     return G_SOURCE_REMOVE;
   }
-  if (c->config.idle_timeout && c->stage == STAGE_SESSION
-      && now - c->last_read_us > (gint64) c->config.idle_timeout * 1000000
-      && c->reading) {
-    fail_locked (c, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+  if (c->config.idle_timeout && c->stage == STAGE_SESSION &&
+      now - c->last_read_us > (gint64) c->config.idle_timeout * 1000000 &&
+      c->reading) {
+    fail_locked (c,
+        g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
             "nothing received from %s for %u s", c->peer,
             c->config.idle_timeout));
-  } else if (c->config.ping_interval && c->stage == STAGE_SESSION
-      && now >= c->next_ping_us) {
+  } else if (c->config.ping_interval && c->stage == STAGE_SESSION &&
+      now >= c->next_ping_us) {
     c->next_ping_us = now + (gint64) c->config.ping_interval * 1000000;
     rtmp_session_ping (c->session, now / 1000);
     if (!flush_locked (c, &error))
@@ -628,14 +631,14 @@ on_tick (gpointer data)
 /* ---- start --------------------------------------------------------------- */
 
 void
-rtmpe_connection_start (RtmpeConnection * c)
+rtmpe_connection_start (RtmpeConnection *c)
 {
   GError *error = NULL;
 
   g_mutex_lock (&c->lock);
   c->last_read_us = g_get_monotonic_time ();
-  c->next_ping_us = c->last_read_us +
-      (gint64) c->config.ping_interval * 1000000;
+  c->next_ping_us =
+      c->last_read_us + (gint64) c->config.ping_interval * 1000000;
   if (c->config.handshake_timeout) {
     c->timeout_source =
         g_timeout_source_new_seconds (c->config.handshake_timeout);
@@ -662,8 +665,8 @@ rtmpe_connection_start (RtmpeConnection * c)
       goto failed;
     }
     if (out->len)
-      rtmp_out_queue_push_copy (rtmp_session_get_out_queue (c->session),
-          out->data, out->len);
+      rtmp_out_queue_push_copy (
+          rtmp_session_get_out_queue (c->session), out->data, out->len);
     g_byte_array_unref (out);
   }
   if (!flush_locked (c, &error))
@@ -680,7 +683,7 @@ failed:
 /* ---- any thread ---------------------------------------------------------- */
 
 static void
-cancelled_cb (GCancellable * cancellable, RtmpeConnection * c)
+cancelled_cb (GCancellable *cancellable, RtmpeConnection *c)
 {
   g_mutex_lock (&c->lock);
   g_cond_broadcast (&c->cond);
@@ -688,7 +691,7 @@ cancelled_cb (GCancellable * cancellable, RtmpeConnection * c)
 }
 
 static gboolean
-wait_locked (RtmpeConnection * c, gint64 deadline, GCancellable * cancellable)
+wait_locked (RtmpeConnection *c, gint64 deadline, GCancellable *cancellable)
 {
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
@@ -701,7 +704,7 @@ wait_locked (RtmpeConnection * c, gint64 deadline, GCancellable * cancellable)
 }
 
 static void
-closed_error (RtmpeConnection * c, GError ** error)
+closed_error (RtmpeConnection *c, GError **error)
 {
   if (c->error)
     g_propagate_error (error, g_error_copy (c->error));
@@ -711,19 +714,18 @@ closed_error (RtmpeConnection * c, GError ** error)
 }
 
 gboolean
-rtmpe_connection_send_media (RtmpeConnection * c, const RtmpMessage * msg,
-    guint32 stream_id, gint64 timeout_us, GCancellable * cancellable,
-    GError ** error)
+rtmpe_connection_send_media (RtmpeConnection *c, const RtmpMessage *msg,
+    guint32 stream_id, gint64 timeout_us, GCancellable *cancellable,
+    GError **error)
 {
-  gint64 deadline = timeout_us < 0 ? -1 : g_get_monotonic_time () +
-      timeout_us;
+  gint64 deadline = timeout_us < 0 ? -1 : g_get_monotonic_time () + timeout_us;
   gulong handler = 0;
   gboolean ok = FALSE;
   GError *err = NULL;
 
   if (cancellable)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb),
-        c, NULL);
+    handler =
+        g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), c, NULL);
   g_mutex_lock (&c->lock);
   while (!c->closed && queued_locked (c) > c->config.max_queued) {
     if (timeout_us == 0 || !wait_locked (c, deadline, cancellable))
@@ -753,8 +755,8 @@ rtmpe_connection_send_media (RtmpeConnection * c, const RtmpMessage * msg,
 }
 
 void
-rtmpe_connection_call (RtmpeConnection * c,
-    void (*func) (RtmpSession * s, gpointer data), gpointer data)
+rtmpe_connection_call (RtmpeConnection *c,
+    void (*func) (RtmpSession *s, gpointer data), gpointer data)
 {
   GError *error = NULL;
 
@@ -770,17 +772,16 @@ rtmpe_connection_call (RtmpeConnection * c,
 }
 
 gboolean
-rtmpe_connection_drain (RtmpeConnection * c, gint64 timeout_us,
-    GCancellable * cancellable)
+rtmpe_connection_drain (
+    RtmpeConnection *c, gint64 timeout_us, GCancellable *cancellable)
 {
-  gint64 deadline = timeout_us < 0 ? -1 : g_get_monotonic_time () +
-      timeout_us;
+  gint64 deadline = timeout_us < 0 ? -1 : g_get_monotonic_time () + timeout_us;
   gulong handler = 0;
   gboolean drained;
 
   if (cancellable)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb),
-        c, NULL);
+    handler =
+        g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), c, NULL);
   g_mutex_lock (&c->lock);
   while (!c->closed && queued_locked (c) > 0) {
     if (!wait_locked (c, deadline, cancellable))
@@ -794,7 +795,7 @@ rtmpe_connection_drain (RtmpeConnection * c, gint64 timeout_us,
 }
 
 void
-rtmpe_connection_get_stats (RtmpeConnection * c, RtmpeConnectionStats * stats)
+rtmpe_connection_get_stats (RtmpeConnection *c, RtmpeConnectionStats *stats)
 {
   g_mutex_lock (&c->lock);
   stats->bytes_in = rtmpe_transport_bytes_in (c->transport);
@@ -806,14 +807,14 @@ rtmpe_connection_get_stats (RtmpeConnection * c, RtmpeConnectionStats * stats)
   if (rtmpe_transport_is_tls (c->transport))
     stats->cipher = rtmpe_transport_describe_tls (c->transport);
   else
-    stats->cipher = g_strdup (rtmpe_transport_is_rc4 (c->transport) ?
-        "RC4" : "none");
+    stats->cipher =
+        g_strdup (rtmpe_transport_is_rc4 (c->transport) ? "RC4" : "none");
   stats->peer = g_strdup (c->peer);
   g_mutex_unlock (&c->lock);
 }
 
 void
-rtmpe_connection_stats_clear (RtmpeConnectionStats * stats)
+rtmpe_connection_stats_clear (RtmpeConnectionStats *stats)
 {
   g_clear_pointer (&stats->cipher, g_free);
   g_clear_pointer (&stats->peer, g_free);
@@ -825,8 +826,7 @@ finish_timeout_cb (gpointer data)
   RtmpeConnection *c = data;
 
   g_mutex_lock (&c->lock);
-  GST_DEBUG ("%s: the peer did not close in time after our shutdown",
-      c->peer);
+  GST_DEBUG ("%s: the peer did not close in time after our shutdown", c->peer);
   fail_locked (c, NULL);
   g_mutex_unlock (&c->lock);
   report_closed (c);
@@ -834,7 +834,7 @@ finish_timeout_cb (gpointer data)
 }
 
 void
-rtmpe_connection_finish (RtmpeConnection * c)
+rtmpe_connection_finish (RtmpeConnection *c)
 {
   GError *error = NULL;
 
@@ -860,14 +860,14 @@ rtmpe_connection_finish (RtmpeConnection * c)
 }
 
 RtmpeConnection *
-rtmpe_connection_ref (RtmpeConnection * c)
+rtmpe_connection_ref (RtmpeConnection *c)
 {
   g_atomic_int_inc (&c->refcount);
   return c;
 }
 
 void
-rtmpe_connection_unref (RtmpeConnection * c)
+rtmpe_connection_unref (RtmpeConnection *c)
 {
   if (!c || !g_atomic_int_dec_and_test (&c->refcount))
     return;

@@ -26,12 +26,12 @@ G_BEGIN_DECLS
 typedef struct _RtmpeConnection RtmpeConnection;
 
 /* @ev: (transfer full) */
-typedef void (*RtmpeConnectionEventFunc) (RtmpeConnection * c,
-    RtmpSessionEvent * ev, gpointer user_data);
+typedef void (*RtmpeConnectionEventFunc) (
+    RtmpeConnection *c, RtmpSessionEvent *ev, gpointer user_data);
 /* @error is NULL for an orderly end (the peer closed after the stream
  * ended, or rtmpe_connection_close()) */
-typedef void (*RtmpeConnectionClosedFunc) (RtmpeConnection * c,
-    const GError * error, gpointer user_data);
+typedef void (*RtmpeConnectionClosedFunc) (
+    RtmpeConnection *c, const GError *error, gpointer user_data);
 
 typedef struct
 {
@@ -48,16 +48,16 @@ typedef struct
 } RtmpeConnectionConfig;
 
 /* Takes ownership of @transport, @handshake and @session. */
-RtmpeConnection *rtmpe_connection_new (GMainContext * context,
-    RtmpeTransport * transport, RtmpHandshake * handshake,
-    RtmpSession * session, const RtmpeConnectionConfig * config);
-void rtmpe_connection_set_callbacks (RtmpeConnection * c,
+RtmpeConnection *rtmpe_connection_new (GMainContext *context,
+    RtmpeTransport *transport, RtmpHandshake *handshake, RtmpSession *session,
+    const RtmpeConnectionConfig *config);
+void rtmpe_connection_set_callbacks (RtmpeConnection *c,
     RtmpeConnectionEventFunc on_event, RtmpeConnectionClosedFunc on_closed,
     gpointer user_data, GDestroyNotify notify);
 
 /* Starts TLS (if set on the transport), the handshake, and the session.
  * On the context's thread. */
-void rtmpe_connection_start (RtmpeConnection * c);
+void rtmpe_connection_start (RtmpeConnection *c);
 
 /* Queues a media message and writes what the socket takes now. Blocks
  * while more than max_queued bytes wait, up to @timeout_us (-1: forever, 0:
@@ -65,40 +65,40 @@ void rtmpe_connection_start (RtmpeConnection * c);
  * G_IO_ERROR_WOULD_BLOCK when it did not fit within the timeout (the
  * message was not queued), G_IO_ERROR_CANCELLED, or the connection's
  * error. Any thread. */
-gboolean rtmpe_connection_send_media (RtmpeConnection * c,
-    const RtmpMessage * msg, guint32 stream_id, gint64 timeout_us,
-    GCancellable * cancellable, GError ** error);
+gboolean rtmpe_connection_send_media (RtmpeConnection *c,
+    const RtmpMessage *msg, guint32 stream_id, gint64 timeout_us,
+    GCancellable *cancellable, GError **error);
 
 /* Runs @func with the session locked (to answer server requests, stop a
  * publish ...) and then writes what it queued. Any thread. */
-void rtmpe_connection_call (RtmpeConnection * c,
-    void (*func) (RtmpSession * s, gpointer data), gpointer data);
+void rtmpe_connection_call (RtmpeConnection *c,
+    void (*func) (RtmpSession *s, gpointer data), gpointer data);
 
 /* Waits until everything queued has been written (or @timeout_us passed,
  * or the connection closed). Any thread. TRUE when all was written. */
-gboolean rtmpe_connection_drain (RtmpeConnection * c, gint64 timeout_us,
-    GCancellable * cancellable);
+gboolean rtmpe_connection_drain (
+    RtmpeConnection *c, gint64 timeout_us, GCancellable *cancellable);
 
 /* Stop or resume reading from the socket (back-pressure from a full
  * downstream queue). On the context's thread. */
-void rtmpe_connection_set_reading (RtmpeConnection * c, gboolean reading);
+void rtmpe_connection_set_reading (RtmpeConnection *c, gboolean reading);
 
 /* Closes the socket; the closed callback runs (with no error) unless it
  * already ran. On the context's thread. */
-void rtmpe_connection_close (RtmpeConnection * c);
-gboolean rtmpe_connection_is_closed (RtmpeConnection * c);
+void rtmpe_connection_close (RtmpeConnection *c);
+gboolean rtmpe_connection_is_closed (RtmpeConnection *c);
 
 /* Orderly end: once everything queued is written, shut down our sending
  * side and wait for the peer to close (so nothing it still had to read is
  * lost to a reset); the closed callback then runs with no error. On the
  * context's thread. */
-void rtmpe_connection_finish (RtmpeConnection * c);
+void rtmpe_connection_finish (RtmpeConnection *c);
 
-RtmpeConnection *rtmpe_connection_ref (RtmpeConnection * c);
+RtmpeConnection *rtmpe_connection_ref (RtmpeConnection *c);
 /* The last reference closes the socket (the closed callback does not run)
  * and frees everything. Drop it on the context's thread, or after that
  * thread has stopped. */
-void rtmpe_connection_unref (RtmpeConnection * c);
+void rtmpe_connection_unref (RtmpeConnection *c);
 
 /* Statistics (any thread). */
 typedef struct
@@ -107,15 +107,15 @@ typedef struct
   guint64 bytes_out;
   guint64 queued;
   guint32 rtt_ms;
-  guint8 handshake_type;        /* 03, 06, 08, 09; 0 before it is known */
+  guint8 handshake_type; /* 03, 06, 08, 09; 0 before it is known */
   gboolean digest;
-  gchar *cipher;                /* "RC4", the TLS cipher, or "none" */
-  gchar *peer;                  /* "127.0.0.1:41234" */
+  gchar *cipher; /* "RC4", the TLS cipher, or "none" */
+  gchar *peer; /* "127.0.0.1:41234" */
 } RtmpeConnectionStats;
 
-void rtmpe_connection_get_stats (RtmpeConnection * c,
-    RtmpeConnectionStats * stats);
-void rtmpe_connection_stats_clear (RtmpeConnectionStats * stats);
+void rtmpe_connection_get_stats (
+    RtmpeConnection *c, RtmpeConnectionStats *stats);
+void rtmpe_connection_stats_clear (RtmpeConnectionStats *stats);
 
 G_END_DECLS
 

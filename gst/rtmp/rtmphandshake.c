@@ -855,7 +855,8 @@ rtmp_handshake_push_eof (RtmpHandshake *hs, GError **error)
     /* nginx-rtmp, SRS and FFmpeg close on a C0 they do not know */
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_HANDSHAKE,
         "the server closed the connection instead of answering the RTMPE "
-        "handshake (type 0x%02x): it does not speak RTMPE", hs->requested);
+        "handshake (type 0x%02x): it does not speak RTMPE",
+        hs->requested);
     hs->state = STATE_ERROR;
     return RTMP_HANDSHAKE_ERROR;
   }

@@ -18,11 +18,11 @@ GST_DEBUG_CATEGORY_STATIC (rtmp_session_debug);
 typedef enum
 {
   CLIENT_IDLE,
-  CLIENT_CONNECTING,            /* connect sent */
-  CLIENT_CREATING_STREAM,       /* createStream sent */
-  CLIENT_STARTING,              /* play or publish sent */
+  CLIENT_CONNECTING, /* connect sent */
+  CLIENT_CREATING_STREAM, /* createStream sent */
+  CLIENT_STARTING, /* play or publish sent */
   CLIENT_STARTED,
-  CLIENT_STOPPED,               /* unpublished, or the stream ended */
+  CLIENT_STOPPED, /* unpublished, or the stream ended */
   CLIENT_FAILED,
 } ClientState;
 
@@ -67,7 +67,7 @@ struct _RtmpSession
   gboolean connected;
   gdouble object_encoding;
   guint32 next_stream_id;
-  GArray *streams;              /* ServerStream */
+  GArray *streams; /* ServerStream */
   guint32 peer_bandwidth;
 
   /* both */
@@ -78,10 +78,10 @@ struct _RtmpSession
   RtmpOutQueue *out;
   RtmpTransactions *transactions;
   GQueue events;
-  guint32 peer_acked;           /* sequence number of the peer's last ack */
-  guint64 peer_acked_total;     /* ... unwrapped */
+  guint32 peer_acked; /* sequence number of the peer's last ack */
+  guint64 peer_acked_total; /* ... unwrapped */
   guint32 peer_window;
-  guint32 ping_sent;            /* the timestamp of our outstanding ping */
+  guint32 ping_sent; /* the timestamp of our outstanding ping */
   gboolean ping_outstanding;
 };
 
@@ -102,14 +102,13 @@ rtmp_session_event_type_name (RtmpSessionEventType type)
 {
   static const gchar *names[] = { "connected", "started", "media", "eos",
     "error", "status", "connect-request", "publish-request", "play-request",
-    "pong"
-  };
+    "pong" };
 
   return type < G_N_ELEMENTS (names) ? names[type] : "unknown";
 }
 
 void
-rtmp_session_event_free (RtmpSessionEvent * ev)
+rtmp_session_event_free (RtmpSessionEvent *ev)
 {
   if (!ev)
     return;
@@ -124,7 +123,7 @@ rtmp_session_event_free (RtmpSessionEvent * ev)
 }
 
 static RtmpSessionEvent *
-event_new (RtmpSession * s, RtmpSessionEventType type)
+event_new (RtmpSession *s, RtmpSessionEventType type)
 {
   RtmpSessionEvent *ev = g_new0 (RtmpSessionEvent, 1);
 
@@ -134,7 +133,7 @@ event_new (RtmpSession * s, RtmpSessionEventType type)
 }
 
 static void
-common_init (RtmpSession * s)
+common_init (RtmpSession *s)
 {
   debug_init ();
   s->reader = rtmp_chunk_reader_new ();
@@ -145,7 +144,7 @@ common_init (RtmpSession * s)
 }
 
 RtmpSession *
-rtmp_session_new_client (const RtmpClientConfig * config)
+rtmp_session_new_client (const RtmpClientConfig *config)
 {
   RtmpSession *s = g_new0 (RtmpSession, 1);
 
@@ -155,16 +154,15 @@ rtmp_session_new_client (const RtmpClientConfig * config)
   s->page_url = g_strdup (config->page_url);
   s->swf_url = g_strdup (config->swf_url);
   s->flash_version = g_strdup (config->flash_version);
-  s->connect_args = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      amf_value_free);
-  for (guint i = 0; config->connect_args && i < config->connect_args->len;
-      i++)
+  s->connect_args =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) amf_value_free);
+  for (guint i = 0; config->connect_args && i < config->connect_args->len; i++)
     g_ptr_array_add (s->connect_args,
         amf_value_copy (g_ptr_array_index (config->connect_args, i)));
   s->stream = g_strdup (config->stream);
   s->publish = config->publish;
-  s->publish_type = g_strdup (config->publish_type ? config->publish_type :
-      "live");
+  s->publish_type =
+      g_strdup (config->publish_type ? config->publish_type : "live");
   s->buffer_length = config->buffer_length;
   s->chunk_size = config->chunk_size;
   s->window_ack_size = config->window_ack_size;
@@ -174,24 +172,24 @@ rtmp_session_new_client (const RtmpClientConfig * config)
 }
 
 RtmpSession *
-rtmp_session_new_server (const RtmpServerConfig * config)
+rtmp_session_new_server (const RtmpServerConfig *config)
 {
   RtmpSession *s = g_new0 (RtmpSession, 1);
 
   common_init (s);
   s->server = TRUE;
   s->chunk_size = config->chunk_size;
-  s->window_ack_size = config->window_ack_size ? config->window_ack_size :
-      2500000;
-  s->peer_bandwidth = config->peer_bandwidth ? config->peer_bandwidth :
-      s->window_ack_size;
+  s->window_ack_size =
+      config->window_ack_size ? config->window_ack_size : 2500000;
+  s->peer_bandwidth =
+      config->peer_bandwidth ? config->peer_bandwidth : s->window_ack_size;
   s->next_stream_id = 1;
   s->streams = g_array_new (FALSE, TRUE, sizeof (ServerStream));
   return s;
 }
 
 void
-rtmp_session_free (RtmpSession * s)
+rtmp_session_free (RtmpSession *s)
 {
   RtmpSessionEvent *ev;
 
@@ -221,13 +219,13 @@ rtmp_session_free (RtmpSession * s)
 }
 
 RtmpOutQueue *
-rtmp_session_get_out_queue (RtmpSession * s)
+rtmp_session_get_out_queue (RtmpSession *s)
 {
   return s->out;
 }
 
 RtmpSessionEvent *
-rtmp_session_pop_event (RtmpSession * s)
+rtmp_session_pop_event (RtmpSession *s)
 {
   return g_queue_pop_head (&s->events);
 }
@@ -236,7 +234,7 @@ rtmp_session_pop_event (RtmpSession * s)
 
 /* Writes @msg (taken). Our own messages always fit the writer's rules. */
 static void
-send_message (RtmpSession * s, RtmpMessage * msg)
+send_message (RtmpSession *s, RtmpMessage *msg)
 {
   GError *error = NULL;
 
@@ -249,7 +247,7 @@ send_message (RtmpSession * s, RtmpMessage * msg)
 }
 
 static void
-send_command (RtmpSession * s, RtmpCommand * cmd, guint32 stream_id)
+send_command (RtmpSession *s, RtmpCommand *cmd, guint32 stream_id)
 {
   GError *error = NULL;
   RtmpMessage *msg = rtmp_command_to_message (cmd, FALSE, stream_id, &error);
@@ -266,24 +264,24 @@ send_command (RtmpSession * s, RtmpCommand * cmd, guint32 stream_id)
 }
 
 static gdouble
-next_transaction (RtmpSession * s, const gchar * name)
+next_transaction (RtmpSession *s, const gchar *name)
 {
   return rtmp_transactions_add (s->transactions, name);
 }
 
 static void
-send_on_status (RtmpSession * s, guint32 stream_id, const gchar * level,
-    const gchar * code, const gchar * description)
+send_on_status (RtmpSession *s, guint32 stream_id, const gchar *level,
+    const gchar *code, const gchar *description)
 {
-  send_command (s, rtmp_command_new_on_status (level, code, description,
-          NULL), stream_id);
+  send_command (s, rtmp_command_new_on_status (level, code, description, NULL),
+      stream_id);
 }
 
 /* ---- client -------------------------------------------------------------- */
 
 static void
-client_fail (RtmpSession * s, const gchar * code, const gchar * description,
-    const gchar * what)
+client_fail (RtmpSession *s, const gchar *code, const gchar *description,
+    const gchar *what)
 {
   RtmpSessionEvent *ev = event_new (s, RTMP_SESSION_EVENT_ERROR);
 
@@ -292,8 +290,8 @@ client_fail (RtmpSession * s, const gchar * code, const gchar * description,
   ev->description = g_strdup (description);
   ev->error = g_error_new (RTMP_ERROR, RTMP_ERROR_PROTOCOL,
       "the server refused to %s%s%s%s%s", what, code ? ": " : "",
-      code ? code : "", description ? " (" : "", description ?
-      description : "");
+      code ? code : "", description ? " (" : "",
+      description ? description : "");
   if (description) {
     gchar *m = g_strconcat (ev->error->message, ")", NULL);
 
@@ -304,11 +302,10 @@ client_fail (RtmpSession * s, const gchar * code, const gchar * description,
 }
 
 void
-rtmp_session_start (RtmpSession * s)
+rtmp_session_start (RtmpSession *s)
 {
   static const gchar *const fourccs[] = { "av01", "vp09", "hvc1", "avc1",
-    NULL
-  };
+    NULL };
   RtmpConnectParams params;
   RtmpCommand *cmd;
 
@@ -330,14 +327,14 @@ rtmp_session_start (RtmpSession * s)
   params.fourcc_list = s->fourcc_list ? fourccs : NULL;
   cmd = rtmp_command_new_connect (next_transaction (s, "connect"), &params);
   for (guint i = 0; i < s->connect_args->len; i++)
-    rtmp_command_add_argument (cmd,
-        amf_value_copy (g_ptr_array_index (s->connect_args, i)));
+    rtmp_command_add_argument (
+        cmd, amf_value_copy (g_ptr_array_index (s->connect_args, i)));
   s->state = CLIENT_CONNECTING;
   send_command (s, cmd, 0);
 }
 
 static void
-client_connected (RtmpSession * s)
+client_connected (RtmpSession *s)
 {
   event_new (s, RTMP_SESSION_EVENT_CONNECTED);
   if (s->window_ack_size)
@@ -345,22 +342,26 @@ client_connected (RtmpSession * s)
   if (s->chunk_size > RTMP_CHUNK_SIZE_DEFAULT)
     send_message (s, rtmp_control_new_set_chunk_size (s->chunk_size));
   if (s->publish) {
-    send_command (s, rtmp_command_new_release_stream (next_transaction (s,
-                "releaseStream"), s->stream), 0);
-    send_command (s, rtmp_command_new_fc_publish (next_transaction (s,
-                "FCPublish"), s->stream), 0);
+    send_command (s,
+        rtmp_command_new_release_stream (
+            next_transaction (s, "releaseStream"), s->stream),
+        0);
+    send_command (s,
+        rtmp_command_new_fc_publish (
+            next_transaction (s, "FCPublish"), s->stream),
+        0);
   } else {
     /* as librtmp: tell the server our buffer before the stream exists */
-    send_message (s, rtmp_user_control_new_set_buffer_length (0,
-            s->buffer_length));
+    send_message (
+        s, rtmp_user_control_new_set_buffer_length (0, s->buffer_length));
   }
-  send_command (s, rtmp_command_new_create_stream (next_transaction (s,
-              "createStream")), 0);
+  send_command (s,
+      rtmp_command_new_create_stream (next_transaction (s, "createStream")), 0);
   s->state = CLIENT_CREATING_STREAM;
 }
 
 static void
-client_stream_created (RtmpSession * s, guint32 stream_id)
+client_stream_created (RtmpSession *s, guint32 stream_id)
 {
   s->stream_id = stream_id;
   GST_DEBUG ("stream %u created", stream_id);
@@ -368,20 +369,19 @@ client_stream_created (RtmpSession * s, guint32 stream_id)
     RtmpPublishType type = RTMP_PUBLISH_LIVE;
 
     rtmp_publish_type_from_string (s->publish_type, &type);
-    send_command (s, rtmp_command_new_publish (0, s->stream, type),
-        stream_id);
+    send_command (s, rtmp_command_new_publish (0, s->stream, type), stream_id);
   } else {
-    send_message (s, rtmp_user_control_new_set_buffer_length (stream_id,
-            s->buffer_length));
+    send_message (s,
+        rtmp_user_control_new_set_buffer_length (stream_id, s->buffer_length));
     /* start -2: live if there is a live stream, else recorded */
-    send_command (s, rtmp_command_new_play (0, s->stream, -2, -1, TRUE),
-        stream_id);
+    send_command (
+        s, rtmp_command_new_play (0, s->stream, -2, -1, TRUE), stream_id);
   }
   s->state = CLIENT_STARTING;
 }
 
 static void
-client_on_status (RtmpSession * s, const RtmpCommand * cmd)
+client_on_status (RtmpSession *s, const RtmpCommand *cmd)
 {
   const gchar *level = NULL, *code = NULL, *description = NULL;
   RtmpSessionEvent *ev;
@@ -402,7 +402,8 @@ client_on_status (RtmpSession * s, const RtmpCommand * cmd)
       ev->stream_id = s->stream_id;
       return;
     }
-  } else if (!s->publish && (g_str_equal (code, "NetStream.Play.Stop") ||
+  } else if (!s->publish &&
+      (g_str_equal (code, "NetStream.Play.Stop") ||
           g_str_equal (code, "NetStream.Play.Complete") ||
           g_str_equal (code, "NetStream.Play.UnpublishNotify"))) {
     if (s->state == CLIENT_STARTED) {
@@ -413,8 +414,8 @@ client_on_status (RtmpSession * s, const RtmpCommand * cmd)
     return;
   } else if (g_strcmp0 (level, "error") == 0 && s->state != CLIENT_FAILED &&
       s->state != CLIENT_STOPPED) {
-    client_fail (s, code, description, s->publish ? "take the stream" :
-        "play the stream");
+    client_fail (s, code, description,
+        s->publish ? "take the stream" : "play the stream");
     return;
   }
   ev = event_new (s, RTMP_SESSION_EVENT_STATUS);
@@ -423,18 +424,18 @@ client_on_status (RtmpSession * s, const RtmpCommand * cmd)
 }
 
 static void
-client_command (RtmpSession * s, const RtmpCommand * cmd)
+client_command (RtmpSession *s, const RtmpCommand *cmd)
 {
   gboolean result = rtmp_command_is (cmd, "_result");
 
   if (result || rtmp_command_is (cmd, "_error")) {
-    gchar *request = rtmp_transactions_take (s->transactions,
-        cmd->transaction_id);
+    gchar *request =
+        rtmp_transactions_take (s->transactions, cmd->transaction_id);
     const gchar *level = NULL, *code = NULL, *description = NULL;
 
     if (!request) {
-      GST_DEBUG ("%s for unknown transaction %.0f", cmd->name,
-          cmd->transaction_id);
+      GST_DEBUG (
+          "%s for unknown transaction %.0f", cmd->name, cmd->transaction_id);
       return;
     }
     rtmp_command_get_status (cmd, &level, &code, &description);
@@ -450,8 +451,8 @@ client_command (RtmpSession * s, const RtmpCommand * cmd)
       if (result && rtmp_command_get_stream_id (cmd, &id))
         client_stream_created (s, id);
       else
-        client_fail (s, code ? code : "NetConnection.Call.Failed",
-            description, "create a stream");
+        client_fail (s, code ? code : "NetConnection.Call.Failed", description,
+            "create a stream");
     } else {
       /* releaseStream, FCPublish, FCUnpublish, deleteStream: servers
        * differ in whether they answer at all; nothing depends on it */
@@ -460,7 +461,8 @@ client_command (RtmpSession * s, const RtmpCommand * cmd)
     g_free (request);
   } else if (rtmp_command_is (cmd, "onStatus")) {
     client_on_status (s, cmd);
-  } else if (!s->publish && (rtmp_command_is (cmd, "FCUnpublish") ||
+  } else if (!s->publish &&
+      (rtmp_command_is (cmd, "FCUnpublish") ||
           rtmp_command_is (cmd, "deleteStream"))) {
     /* FFmpeg's listen mode ends a play this way */
     if (s->state == CLIENT_STARTED) {
@@ -484,30 +486,36 @@ client_command (RtmpSession * s, const RtmpCommand * cmd)
     }
   } else if (cmd->transaction_id > 0) {
     /* a call we do not implement (e.g. _checkbw) */
-    send_command (s, rtmp_command_new_error (cmd->transaction_id, NULL,
-            rtmp_status_info_new ("error", "NetConnection.Call.Failed",
-                "not implemented")), 0);
+    send_command (s,
+        rtmp_command_new_error (cmd->transaction_id, NULL,
+            rtmp_status_info_new (
+                "error", "NetConnection.Call.Failed", "not implemented")),
+        0);
   } else {
     GST_DEBUG ("ignoring %s", cmd->name);
   }
 }
 
 void
-rtmp_session_stop_publish (RtmpSession * s)
+rtmp_session_stop_publish (RtmpSession *s)
 {
   if (s->server || !s->publish || s->state != CLIENT_STARTED)
     return;
-  send_command (s, rtmp_command_new_fc_unpublish (next_transaction (s,
-              "FCUnpublish"), s->stream), 0);
-  send_command (s, rtmp_command_new_delete_stream (next_transaction (s,
-              "deleteStream"), s->stream_id), 0);
+  send_command (s,
+      rtmp_command_new_fc_unpublish (
+          next_transaction (s, "FCUnpublish"), s->stream),
+      0);
+  send_command (s,
+      rtmp_command_new_delete_stream (
+          next_transaction (s, "deleteStream"), s->stream_id),
+      0);
   s->state = CLIENT_STOPPED;
 }
 
 /* ---- server -------------------------------------------------------------- */
 
 static ServerStream *
-find_stream (RtmpSession * s, guint32 id)
+find_stream (RtmpSession *s, guint32 id)
 {
   for (guint i = 0; i < s->streams->len; i++) {
     ServerStream *st = &g_array_index (s->streams, ServerStream, i);
@@ -519,7 +527,7 @@ find_stream (RtmpSession * s, guint32 id)
 }
 
 static void
-remove_stream (RtmpSession * s, guint32 id)
+remove_stream (RtmpSession *s, guint32 id)
 {
   for (guint i = 0; i < s->streams->len; i++) {
     ServerStream *st = &g_array_index (s->streams, ServerStream, i);
@@ -535,7 +543,7 @@ remove_stream (RtmpSession * s, guint32 id)
 /* A publisher's stream ended (FCUnpublish, deleteStream, closeStream) or a
  * player went away. */
 static void
-server_stream_ended (RtmpSession * s, guint32 id)
+server_stream_ended (RtmpSession *s, guint32 id)
 {
   ServerStream *st = find_stream (s, id);
   RtmpSessionEvent *ev;
@@ -547,15 +555,15 @@ server_stream_ended (RtmpSession * s, guint32 id)
     ev->stream_id = id;
     ev->stream = g_strdup (st->name);
     if (st->state == STREAM_PUBLISHING)
-      send_on_status (s, id, "status", "NetStream.Unpublish.Success",
-          "Stopped publishing");
+      send_on_status (
+          s, id, "status", "NetStream.Unpublish.Success", "Stopped publishing");
   }
   remove_stream (s, id);
 }
 
 static gboolean
-server_command (RtmpSession * s, const RtmpCommand * cmd, guint32 stream_id,
-    GError ** error)
+server_command (
+    RtmpSession *s, const RtmpCommand *cmd, guint32 stream_id, GError **error)
 {
   RtmpSessionEvent *ev;
 
@@ -570,8 +578,8 @@ server_command (RtmpSession * s, const RtmpCommand * cmd, guint32 stream_id,
     }
     s->connect_pending = TRUE;
     s->connect_txid = cmd->transaction_id;
-    s->object_encoding = amf_value_get_property_number (obj,
-        "objectEncoding", 0) == 3 ? 3 : 0;
+    s->object_encoding =
+        amf_value_get_property_number (obj, "objectEncoding", 0) == 3 ? 3 : 0;
     ev = event_new (s, RTMP_SESSION_EVENT_CONNECT_REQUEST);
     ev->app = g_strdup (app ? app : "");
     ev->tc_url = g_strdup (amf_value_get_property_string (obj, "tcUrl"));
@@ -585,15 +593,18 @@ server_command (RtmpSession * s, const RtmpCommand * cmd, guint32 stream_id,
 
   if (rtmp_command_is (cmd, "createStream")) {
     if (s->streams->len >= MAX_STREAMS) {
-      send_command (s, rtmp_command_new_error (cmd->transaction_id, NULL,
-              rtmp_status_info_new ("error", "NetConnection.Call.Failed",
-                  "too many streams")), 0);
+      send_command (s,
+          rtmp_command_new_error (cmd->transaction_id, NULL,
+              rtmp_status_info_new (
+                  "error", "NetConnection.Call.Failed", "too many streams")),
+          0);
     } else {
       ServerStream st = { s->next_stream_id++, STREAM_CREATED, NULL };
 
       g_array_append_val (s->streams, st);
-      send_command (s, rtmp_command_new_create_stream_result
-          (cmd->transaction_id, st.id), 0);
+      send_command (s,
+          rtmp_command_new_create_stream_result (cmd->transaction_id, st.id),
+          0);
     }
   } else if (rtmp_command_is (cmd, "publish") ||
       rtmp_command_is (cmd, "play")) {
@@ -602,16 +613,17 @@ server_command (RtmpSession * s, const RtmpCommand * cmd, guint32 stream_id,
     const gchar *name = rtmp_command_get_string_argument (cmd, 0);
 
     if (!st || st->state != STREAM_CREATED) {
-      send_on_status (s, stream_id, "error", publish ?
-          "NetStream.Publish.BadName" : "NetStream.Play.Failed",
+      send_on_status (s, stream_id, "error",
+          publish ? "NetStream.Publish.BadName" : "NetStream.Play.Failed",
           "no such stream, or already in use");
       return TRUE;
     }
     g_free (st->name);
     st->name = g_strdup (name ? name : "");
     st->state = publish ? STREAM_PUBLISH_PENDING : STREAM_PLAY_PENDING;
-    ev = event_new (s, publish ? RTMP_SESSION_EVENT_PUBLISH_REQUEST :
-        RTMP_SESSION_EVENT_PLAY_REQUEST);
+    ev = event_new (s,
+        publish ? RTMP_SESSION_EVENT_PUBLISH_REQUEST :
+                  RTMP_SESSION_EVENT_PLAY_REQUEST);
     ev->stream = g_strdup (st->name);
     ev->stream_id = stream_id;
   } else if (rtmp_command_is (cmd, "FCUnpublish")) {
@@ -629,8 +641,8 @@ server_command (RtmpSession * s, const RtmpCommand * cmd, guint32 stream_id,
       }
     }
     if (cmd->transaction_id > 0)
-      send_command (s, rtmp_command_new_result (cmd->transaction_id, NULL,
-              NULL), 0);
+      send_command (
+          s, rtmp_command_new_result (cmd->transaction_id, NULL, NULL), 0);
   } else if (rtmp_command_is (cmd, "deleteStream")) {
     const AmfValue *id = rtmp_command_get_argument (cmd, 0);
 
@@ -638,19 +650,20 @@ server_command (RtmpSession * s, const RtmpCommand * cmd, guint32 stream_id,
   } else if (rtmp_command_is (cmd, "closeStream")) {
     server_stream_ended (s, stream_id);
   } else if (rtmp_command_is (cmd, "releaseStream") ||
-      rtmp_command_is (cmd, "FCPublish") ||
-      rtmp_command_is (cmd, "_checkbw") ||
+      rtmp_command_is (cmd, "FCPublish") || rtmp_command_is (cmd, "_checkbw") ||
       rtmp_command_is (cmd, "getStreamLength")) {
     if (cmd->transaction_id > 0)
-      send_command (s, rtmp_command_new_result (cmd->transaction_id, NULL,
-              NULL), 0);
+      send_command (
+          s, rtmp_command_new_result (cmd->transaction_id, NULL, NULL), 0);
   } else if (rtmp_command_is (cmd, "_result") ||
       rtmp_command_is (cmd, "_error") || rtmp_command_is (cmd, "onStatus")) {
     GST_DEBUG ("client sent %s", cmd->name);
   } else if (cmd->transaction_id > 0) {
-    send_command (s, rtmp_command_new_error (cmd->transaction_id, NULL,
-            rtmp_status_info_new ("error", "NetConnection.Call.Failed",
-                "not implemented")), 0);
+    send_command (s,
+        rtmp_command_new_error (cmd->transaction_id, NULL,
+            rtmp_status_info_new (
+                "error", "NetConnection.Call.Failed", "not implemented")),
+        0);
   } else {
     GST_DEBUG ("ignoring %s", cmd->name);
   }
@@ -658,36 +671,39 @@ server_command (RtmpSession * s, const RtmpCommand * cmd, guint32 stream_id,
 }
 
 void
-rtmp_session_accept_connect (RtmpSession * s)
+rtmp_session_accept_connect (RtmpSession *s)
 {
   if (!s->server || !s->connect_pending)
     return;
   s->connect_pending = FALSE;
   s->connected = TRUE;
   send_message (s, rtmp_control_new_window_ack_size (s->window_ack_size));
-  send_message (s, rtmp_control_new_set_peer_bandwidth (s->peer_bandwidth,
-          RTMP_LIMIT_DYNAMIC));
+  send_message (s,
+      rtmp_control_new_set_peer_bandwidth (
+          s->peer_bandwidth, RTMP_LIMIT_DYNAMIC));
   if (s->chunk_size > RTMP_CHUNK_SIZE_DEFAULT)
     send_message (s, rtmp_control_new_set_chunk_size (s->chunk_size));
-  send_command (s, rtmp_command_new_connect_result (s->connect_txid,
-          s->object_encoding), 0);
+  send_command (s,
+      rtmp_command_new_connect_result (s->connect_txid, s->object_encoding), 0);
   event_new (s, RTMP_SESSION_EVENT_CONNECTED);
 }
 
 void
-rtmp_session_reject_connect (RtmpSession * s, const gchar * code,
-    const gchar * description)
+rtmp_session_reject_connect (
+    RtmpSession *s, const gchar *code, const gchar *description)
 {
   if (!s->server || !s->connect_pending)
     return;
   s->connect_pending = FALSE;
-  send_command (s, rtmp_command_new_error (s->connect_txid, NULL,
-          rtmp_status_info_new ("error", code ? code :
-              "NetConnection.Connect.Rejected", description)), 0);
+  send_command (s,
+      rtmp_command_new_error (s->connect_txid, NULL,
+          rtmp_status_info_new ("error",
+              code ? code : "NetConnection.Connect.Rejected", description)),
+      0);
 }
 
 void
-rtmp_session_accept_publish (RtmpSession * s, guint32 stream_id)
+rtmp_session_accept_publish (RtmpSession *s, guint32 stream_id)
 {
   ServerStream *st = s->server ? find_stream (s, stream_id) : NULL;
   gchar *desc;
@@ -702,7 +718,7 @@ rtmp_session_accept_publish (RtmpSession * s, guint32 stream_id)
 }
 
 void
-rtmp_session_accept_play (RtmpSession * s, guint32 stream_id)
+rtmp_session_accept_play (RtmpSession *s, guint32 stream_id)
 {
   ServerStream *st = s->server ? find_stream (s, stream_id) : NULL;
   RtmpCommand *access;
@@ -713,10 +729,10 @@ rtmp_session_accept_play (RtmpSession * s, guint32 stream_id)
     return;
   st->state = STREAM_PLAYING;
   send_message (s, rtmp_user_control_new_stream_begin (stream_id));
-  send_on_status (s, stream_id, "status", "NetStream.Play.Reset",
-      "Playing and resetting");
-  send_on_status (s, stream_id, "status", "NetStream.Play.Start",
-      "Started playing");
+  send_on_status (
+      s, stream_id, "status", "NetStream.Play.Reset", "Playing and resetting");
+  send_on_status (
+      s, stream_id, "status", "NetStream.Play.Start", "Started playing");
   access = rtmp_command_new_data ("|RtmpSampleAccess");
   rtmp_command_add_argument (access, amf_value_new_boolean (TRUE));
   rtmp_command_add_argument (access, amf_value_new_boolean (TRUE));
@@ -729,8 +745,8 @@ rtmp_session_accept_play (RtmpSession * s, guint32 stream_id)
 }
 
 void
-rtmp_session_reject_stream (RtmpSession * s, guint32 stream_id,
-    const gchar * code, const gchar * description)
+rtmp_session_reject_stream (RtmpSession *s, guint32 stream_id,
+    const gchar *code, const gchar *description)
 {
   ServerStream *st = s->server ? find_stream (s, stream_id) : NULL;
 
@@ -741,7 +757,7 @@ rtmp_session_reject_stream (RtmpSession * s, guint32 stream_id,
 }
 
 void
-rtmp_session_end_play (RtmpSession * s, guint32 stream_id)
+rtmp_session_end_play (RtmpSession *s, guint32 stream_id)
 {
   ServerStream *st = s->server ? find_stream (s, stream_id) : NULL;
 
@@ -750,16 +766,16 @@ rtmp_session_end_play (RtmpSession * s, guint32 stream_id)
   send_message (s, rtmp_user_control_new_stream_eof (stream_id));
   send_on_status (s, stream_id, "status", "NetStream.Play.UnpublishNotify",
       "The stream was unpublished");
-  send_on_status (s, stream_id, "status", "NetStream.Play.Stop",
-      "Stopped playing");
+  send_on_status (
+      s, stream_id, "status", "NetStream.Play.Stop", "Stopped playing");
   st->state = STREAM_CREATED;
 }
 
 /* ---- receiving ----------------------------------------------------------- */
 
 static gboolean
-handle_user_control (RtmpSession * s, const RtmpMessage * msg, guint64 now_ms,
-    GError ** error)
+handle_user_control (
+    RtmpSession *s, const RtmpMessage *msg, guint64 now_ms, GError **error)
 {
   RtmpUserControl uc;
   GError *err = NULL;
@@ -798,8 +814,8 @@ handle_user_control (RtmpSession * s, const RtmpMessage * msg, guint64 now_ms,
 }
 
 static gboolean
-handle_message (RtmpSession * s, RtmpMessage * msg, guint64 now_ms,
-    GError ** error)
+handle_message (
+    RtmpSession *s, RtmpMessage *msg, guint64 now_ms, GError **error)
 {
   switch (msg->type) {
     case RTMP_MESSAGE_TYPE_SET_CHUNK_SIZE:
@@ -807,7 +823,7 @@ handle_message (RtmpSession * s, RtmpMessage * msg, guint64 now_ms,
     case RTMP_MESSAGE_TYPE_WINDOW_ACK_SIZE:
       /* the chunk reader acted on these */
       return TRUE;
-    case RTMP_MESSAGE_TYPE_ACKNOWLEDGEMENT:{
+    case RTMP_MESSAGE_TYPE_ACKNOWLEDGEMENT: {
       RtmpProtocolControl pc;
 
       if (rtmp_control_parse (msg, &pc, NULL)) {
@@ -816,7 +832,7 @@ handle_message (RtmpSession * s, RtmpMessage * msg, guint64 now_ms,
       }
       return TRUE;
     }
-    case RTMP_MESSAGE_TYPE_SET_PEER_BANDWIDTH:{
+    case RTMP_MESSAGE_TYPE_SET_PEER_BANDWIDTH: {
       RtmpProtocolControl pc;
 
       if (rtmp_control_parse (msg, &pc, NULL)) {
@@ -839,14 +855,14 @@ handle_message (RtmpSession * s, RtmpMessage * msg, guint64 now_ms,
       /* media when it belongs to a stream (metadata); the rest is noise */
       break;
     case RTMP_MESSAGE_TYPE_COMMAND_AMF0:
-    case RTMP_MESSAGE_TYPE_COMMAND_AMF3:{
+    case RTMP_MESSAGE_TYPE_COMMAND_AMF3: {
       GError *err = NULL;
       RtmpCommand *cmd = rtmp_command_parse (msg, &err);
       gboolean ok = TRUE;
 
       if (!cmd) {
-        g_propagate_prefixed_error (error, err, "bad %s message: ",
-            rtmp_message_type_name (msg->type));
+        g_propagate_prefixed_error (
+            error, err, "bad %s message: ", rtmp_message_type_name (msg->type));
         return FALSE;
       }
       GST_DEBUG ("received %s (transaction %.0f) on stream %u", cmd->name,
@@ -880,14 +896,14 @@ handle_message (RtmpSession * s, RtmpMessage * msg, guint64 now_ms,
     RtmpSessionEvent *ev = event_new (s, RTMP_SESSION_EVENT_MEDIA);
 
     ev->stream_id = msg->stream_id;
-    ev->message = rtmp_message_new (msg->type, msg->timestamp,
-        msg->stream_id, gst_buffer_ref (msg->payload));
+    ev->message = rtmp_message_new (msg->type, msg->timestamp, msg->stream_id,
+        gst_buffer_ref (msg->payload));
   }
   return TRUE;
 }
 
 static gboolean
-drain_reader (RtmpSession * s, guint64 now_ms, GError ** error)
+drain_reader (RtmpSession *s, guint64 now_ms, GError **error)
 {
   RtmpMessage *msg;
   guint32 seq;
@@ -903,8 +919,8 @@ drain_reader (RtmpSession * s, guint64 now_ms, GError ** error)
 }
 
 gboolean
-rtmp_session_push (RtmpSession * s, GstBuffer * data, guint64 now_ms,
-    GError ** error)
+rtmp_session_push (
+    RtmpSession *s, GstBuffer *data, guint64 now_ms, GError **error)
 {
   GError *err = NULL;
   gboolean pushed = rtmp_chunk_reader_push_buffer (s->reader, data, &err);
@@ -922,8 +938,8 @@ rtmp_session_push (RtmpSession * s, GstBuffer * data, guint64 now_ms,
 }
 
 gboolean
-rtmp_session_push_bytes (RtmpSession * s, const guint8 * data, gsize len,
-    guint64 now_ms, GError ** error)
+rtmp_session_push_bytes (RtmpSession *s, const guint8 *data, gsize len,
+    guint64 now_ms, GError **error)
 {
   GError *err = NULL;
   gboolean pushed = rtmp_chunk_reader_push_data (s->reader, data, len, &err);
@@ -942,16 +958,16 @@ rtmp_session_push_bytes (RtmpSession * s, const guint8 * data, gsize len,
 /* ---- media out ----------------------------------------------------------- */
 
 gboolean
-rtmp_session_send_media (RtmpSession * s, const RtmpMessage * msg,
-    guint32 stream_id, GError ** error)
+rtmp_session_send_media (
+    RtmpSession *s, const RtmpMessage *msg, guint32 stream_id, GError **error)
 {
   RtmpMessage out = *msg;
 
   if (stream_id == 0)
     stream_id = s->stream_id;
   if (!s->server && (!s->publish || s->state != CLIENT_STARTED)) {
-    g_set_error_literal (error, RTMP_ERROR, RTMP_ERROR_PROTOCOL,
-        "not publishing");
+    g_set_error_literal (
+        error, RTMP_ERROR, RTMP_ERROR_PROTOCOL, "not publishing");
     return FALSE;
   }
   out.stream_id = stream_id;
@@ -960,7 +976,7 @@ rtmp_session_send_media (RtmpSession * s, const RtmpMessage * msg,
 }
 
 void
-rtmp_session_ping (RtmpSession * s, guint64 now_ms)
+rtmp_session_ping (RtmpSession *s, guint64 now_ms)
 {
   s->ping_sent = (guint32) now_ms;
   s->ping_outstanding = TRUE;
@@ -968,7 +984,7 @@ rtmp_session_ping (RtmpSession * s, guint64 now_ms)
 }
 
 guint64
-rtmp_session_unacked_bytes (RtmpSession * s)
+rtmp_session_unacked_bytes (RtmpSession *s)
 {
   guint64 written = rtmp_chunk_writer_get_bytes_written (s->writer);
 
@@ -976,19 +992,19 @@ rtmp_session_unacked_bytes (RtmpSession * s)
 }
 
 guint32
-rtmp_session_peer_window (RtmpSession * s)
+rtmp_session_peer_window (RtmpSession *s)
 {
   return s->peer_acked_total > 0 ? s->peer_window : 0;
 }
 
 guint64
-rtmp_session_bytes_in (RtmpSession * s)
+rtmp_session_bytes_in (RtmpSession *s)
 {
   return rtmp_chunk_reader_get_bytes_received (s->reader);
 }
 
 guint32
-rtmp_session_stream_id (RtmpSession * s)
+rtmp_session_stream_id (RtmpSession *s)
 {
   return s->stream_id;
 }

@@ -118,63 +118,63 @@ typedef struct
   guint32 rtt_ms;
 } RtmpSessionEvent;
 
-void rtmp_session_event_free (RtmpSessionEvent * ev);
+void rtmp_session_event_free (RtmpSessionEvent *ev);
 const gchar *rtmp_session_event_type_name (RtmpSessionEventType type);
 
-RtmpSession *rtmp_session_new_client (const RtmpClientConfig * config);
-RtmpSession *rtmp_session_new_server (const RtmpServerConfig * config);
-void rtmp_session_free (RtmpSession * s);
+RtmpSession *rtmp_session_new_client (const RtmpClientConfig *config);
+RtmpSession *rtmp_session_new_server (const RtmpServerConfig *config);
+void rtmp_session_free (RtmpSession *s);
 
 /* Client: queues connect (and Window Ack Size). Call once, after the
  * handshake. */
-void rtmp_session_start (RtmpSession * s);
+void rtmp_session_start (RtmpSession *s);
 
 /* Feeds bytes from the peer (deciphered). Queues whatever must be
  * answered. FALSE with @error on a protocol violation: close the
  * connection. */
-gboolean rtmp_session_push (RtmpSession * s, GstBuffer * data, guint64 now_ms,
-    GError ** error);
-gboolean rtmp_session_push_bytes (RtmpSession * s, const guint8 * data,
-    gsize len, guint64 now_ms, GError ** error);
+gboolean rtmp_session_push (
+    RtmpSession *s, GstBuffer *data, guint64 now_ms, GError **error);
+gboolean rtmp_session_push_bytes (RtmpSession *s, const guint8 *data, gsize len,
+    guint64 now_ms, GError **error);
 
 /* (transfer full) (nullable): the next event, in order. */
-RtmpSessionEvent *rtmp_session_pop_event (RtmpSession * s);
+RtmpSessionEvent *rtmp_session_pop_event (RtmpSession *s);
 
 /* The bytes waiting to be sent. */
-RtmpOutQueue *rtmp_session_get_out_queue (RtmpSession * s);
+RtmpOutQueue *rtmp_session_get_out_queue (RtmpSession *s);
 
 /* Client publishing / server serving a player: queues an audio, video or
  * data message of the stream (data: onMetaData is sent as @setDataFrame
  * when publishing). @stream_id 0 means the session's own stream. */
-gboolean rtmp_session_send_media (RtmpSession * s, const RtmpMessage * msg,
-    guint32 stream_id, GError ** error);
+gboolean rtmp_session_send_media (
+    RtmpSession *s, const RtmpMessage *msg, guint32 stream_id, GError **error);
 
 /* Client publishing: FCUnpublish and deleteStream. */
-void rtmp_session_stop_publish (RtmpSession * s);
+void rtmp_session_stop_publish (RtmpSession *s);
 
 /* Sends a ping (PingRequest with @now_ms); a PONG event follows. */
-void rtmp_session_ping (RtmpSession * s, guint64 now_ms);
+void rtmp_session_ping (RtmpSession *s, guint64 now_ms);
 
 /* Server answers. */
-void rtmp_session_accept_connect (RtmpSession * s);
-void rtmp_session_reject_connect (RtmpSession * s, const gchar * code,
-    const gchar * description);
-void rtmp_session_accept_publish (RtmpSession * s, guint32 stream_id);
-void rtmp_session_accept_play (RtmpSession * s, guint32 stream_id);
-void rtmp_session_reject_stream (RtmpSession * s, guint32 stream_id,
-    const gchar * code, const gchar * description);
+void rtmp_session_accept_connect (RtmpSession *s);
+void rtmp_session_reject_connect (
+    RtmpSession *s, const gchar *code, const gchar *description);
+void rtmp_session_accept_publish (RtmpSession *s, guint32 stream_id);
+void rtmp_session_accept_play (RtmpSession *s, guint32 stream_id);
+void rtmp_session_reject_stream (RtmpSession *s, guint32 stream_id,
+    const gchar *code, const gchar *description);
 /* Server, serving a player: StreamEOF and NetStream.Play.Stop/UnpublishNotify
  * when the published stream ends. */
-void rtmp_session_end_play (RtmpSession * s, guint32 stream_id);
+void rtmp_session_end_play (RtmpSession *s, guint32 stream_id);
 
 /* Flow control: bytes we sent that the peer has not acknowledged, and the
  * window it gave us (0 when it never acknowledges). */
-guint64 rtmp_session_unacked_bytes (RtmpSession * s);
-guint32 rtmp_session_peer_window (RtmpSession * s);
+guint64 rtmp_session_unacked_bytes (RtmpSession *s);
+guint32 rtmp_session_peer_window (RtmpSession *s);
 
 /* Statistics. */
-guint64 rtmp_session_bytes_in (RtmpSession * s);
-guint32 rtmp_session_stream_id (RtmpSession * s);
+guint64 rtmp_session_bytes_in (RtmpSession *s);
+guint32 rtmp_session_stream_id (RtmpSession *s);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtmpSession, rtmp_session_free)
 
