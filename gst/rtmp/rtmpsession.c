@@ -71,6 +71,8 @@ struct _RtmpSession
   guint32 peer_bandwidth;
 
   /* both */
+  gboolean message_mode;
+  GQueue out_messages; /* message mode: RtmpMessage to send */
   guint32 chunk_size;
   guint32 window_ack_size;
   RtmpChunkReader *reader;
@@ -80,7 +82,8 @@ struct _RtmpSession
   GQueue events;
   guint32 peer_acked; /* sequence number of the peer's last ack */
   guint64 peer_acked_total; /* ... unwrapped */
-  guint32 peer_window;
+  guint32 peer_window; /* the peer's Set Peer Bandwidth */
+  guint32 announced_window; /* the last Window Ack Size we sent */
   guint32 ping_sent; /* the timestamp of our outstanding ping */
   gboolean ping_outstanding;
 };
@@ -141,6 +144,7 @@ common_init (RtmpSession *s)
   s->out = rtmp_out_queue_new ();
   s->transactions = rtmp_transactions_new ();
   g_queue_init (&s->events);
+  g_queue_init (&s->out_messages);
 }
 
 RtmpSession *
@@ -215,7 +219,20 @@ rtmp_session_free (RtmpSession *s)
   rtmp_transactions_free (s->transactions);
   while ((ev = g_queue_pop_head (&s->events)))
     rtmp_session_event_free (ev);
+  g_queue_clear_full (&s->out_messages, (GDestroyNotify) rtmp_message_free);
   g_free (s);
+}
+
+void
+rtmp_session_set_message_mode (RtmpSession *s, gboolean message_mode)
+{
+  s->message_mode = message_mode;
+}
+
+RtmpMessage *
+rtmp_session_pop_message (RtmpSession *s)
+{
+  return g_queue_pop_head (&s->out_messages);
 }
 
 RtmpOutQueue *
@@ -233,10 +250,41 @@ rtmp_session_pop_event (RtmpSession *s)
 /* ---- sending ------------------------------------------------------------- */
 
 /* Writes @msg (taken). Our own messages always fit the writer's rules. */
+/* Whether a message belongs to the chunk stream itself (and so has no place
+ * over a transport of whole messages). */
+static gboolean
+is_chunk_stream_control (const RtmpMessage *msg)
+{
+  if (msg->type == RTMP_MESSAGE_TYPE_USER_CONTROL) {
+    RtmpUserControl uc;
+
+    /* pings: RTMFP keeps sessions alive by itself */
+    return rtmp_user_control_parse (msg, &uc, NULL) &&
+        (uc.event == RTMP_USER_CONTROL_PING_REQUEST ||
+            uc.event == RTMP_USER_CONTROL_PING_RESPONSE);
+  }
+  return rtmp_message_type_is_protocol_control (msg->type);
+}
+
+/* Writes @msg (taken). Our own messages always fit the writer's rules. */
 static void
 send_message (RtmpSession *s, RtmpMessage *msg)
 {
   GError *error = NULL;
+
+  if (msg->type == RTMP_MESSAGE_TYPE_WINDOW_ACK_SIZE) {
+    RtmpProtocolControl pc;
+
+    if (rtmp_control_parse (msg, &pc, NULL))
+      s->announced_window = pc.value;
+  }
+  if (s->message_mode) {
+    if (is_chunk_stream_control (msg))
+      rtmp_message_free (msg);
+    else
+      g_queue_push_tail (&s->out_messages, msg);
+    return;
+  }
 
   if (!rtmp_chunk_writer_write (s->writer, msg, s->out, &error)) {
     GST_ERROR ("could not write our own %s message: %s",
@@ -958,6 +1006,17 @@ rtmp_session_push_bytes (RtmpSession *s, const guint8 *data, gsize len,
 /* ---- media out ----------------------------------------------------------- */
 
 gboolean
+rtmp_session_push_message (
+    RtmpSession *s, const RtmpMessage *msg, guint64 now_ms, GError **error)
+{
+  g_return_val_if_fail (s->message_mode, FALSE);
+
+  if (is_chunk_stream_control (msg))
+    return TRUE;
+  return handle_message (s, (RtmpMessage *) msg, now_ms, error);
+}
+
+gboolean
 rtmp_session_send_media (
     RtmpSession *s, const RtmpMessage *msg, guint32 stream_id, GError **error)
 {
@@ -972,12 +1031,20 @@ rtmp_session_send_media (
   }
   out.stream_id = stream_id;
   out.chunk_stream_id = 0;
+  if (s->message_mode) {
+    g_queue_push_tail (&s->out_messages,
+        rtmp_message_new (
+            out.type, out.timestamp, stream_id, gst_buffer_ref (out.payload)));
+    return TRUE;
+  }
   return rtmp_chunk_writer_write (s->writer, &out, s->out, error);
 }
 
 void
 rtmp_session_ping (RtmpSession *s, guint64 now_ms)
 {
+  if (s->message_mode)
+    return;
   s->ping_sent = (guint32) now_ms;
   s->ping_outstanding = TRUE;
   send_message (s, rtmp_user_control_new_ping_request (s->ping_sent));
@@ -994,7 +1061,7 @@ rtmp_session_unacked_bytes (RtmpSession *s)
 guint32
 rtmp_session_peer_window (RtmpSession *s)
 {
-  return s->peer_acked_total > 0 ? s->peer_window : 0;
+  return s->peer_acked_total > 0 ? s->announced_window : 0;
 }
 
 guint64

@@ -79,8 +79,8 @@ typedef enum
   RTMP_SESSION_EVENT_CONNECTED,
   /* client: NetStream.Play.Start or NetStream.Publish.Start arrived */
   RTMP_SESSION_EVENT_STARTED,
-  /* an audio (8), video (9) or data (18/15, @setDataFrame unwrapped)
-   * message of the stream: @message */
+  /* an audio (8), video (9), data (18/15) or aggregate (22) message of
+   * the stream, as received: @message */
   RTMP_SESSION_EVENT_MEDIA,
   /* the stream ended (client play: StreamEOF, Play.Complete, Play.Stop,
    * Play.UnpublishNotify; server: FCUnpublish, deleteStream, closeStream
@@ -125,6 +125,20 @@ RtmpSession *rtmp_session_new_client (const RtmpClientConfig *config);
 RtmpSession *rtmp_session_new_server (const RtmpServerConfig *config);
 void rtmp_session_free (RtmpSession *s);
 
+/* Message mode, for transports that carry whole messages (RTMFP flows, RFC
+ * 7425 section 5): messages come in with rtmp_session_push_message() and go
+ * out through rtmp_session_pop_message() instead of the chunk stream, and
+ * the chunk stream's own control messages (Set Chunk Size, Abort,
+ * Acknowledgement, Window Acknowledgement Size, Set Peer Bandwidth, pings)
+ * are neither sent nor expected. Call before rtmp_session_start(). */
+void rtmp_session_set_message_mode (RtmpSession *s, gboolean message_mode);
+/* Message mode: one message from the peer (transfer none). */
+gboolean rtmp_session_push_message (
+    RtmpSession *s, const RtmpMessage *msg, guint64 now_ms, GError **error);
+/* Message mode: (transfer full) (nullable) the next message to send; its
+ * stream_id says which NetStream it belongs to (0: the NetConnection). */
+RtmpMessage *rtmp_session_pop_message (RtmpSession *s);
+
 /* Client: queues connect (and Window Ack Size). Call once, after the
  * handshake. */
 void rtmp_session_start (RtmpSession *s);
@@ -168,7 +182,8 @@ void rtmp_session_reject_stream (RtmpSession *s, guint32 stream_id,
 void rtmp_session_end_play (RtmpSession *s, guint32 stream_id);
 
 /* Flow control: bytes we sent that the peer has not acknowledged, and the
- * window it gave us (0 when it never acknowledges). */
+ * acknowledgement window we announced (Window Acknowledgement Size), once
+ * the peer has shown it acknowledges (0 before). */
 guint64 rtmp_session_unacked_bytes (RtmpSession *s);
 guint32 rtmp_session_peer_window (RtmpSession *s);
 
