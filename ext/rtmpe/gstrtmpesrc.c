@@ -69,7 +69,7 @@ struct _GstRtmpeSrc
 
   gchar *redacted;
   GstRtmpeClient *client;
-  GstRtmpeFlvOut *flv;
+  FlvOut *flv;
   GstBufferList *pending;
   guint pending_index;
 };
@@ -226,7 +226,7 @@ gst_rtmpe_src_start (GstBaseSrc *bsrc)
   clear_queue_locked (self);
   g_free (self->redacted);
   self->redacted = g_strdup (target->redacted);
-  self->flv = gst_rtmpe_flv_out_new ();
+  self->flv = flv_out_new ();
   self->client = gst_rtmpe_client_new (GST_OBJECT (self), target, FALSE,
       self->buffer_length, 0, &callbacks, self);
   g_mutex_unlock (&self->lock);
@@ -251,7 +251,7 @@ gst_rtmpe_src_stop (GstBaseSrc *bsrc)
 
   g_mutex_lock (&self->lock);
   clear_queue_locked (self);
-  g_clear_pointer (&self->flv, gst_rtmpe_flv_out_free);
+  g_clear_pointer (&self->flv, flv_out_free);
   g_clear_pointer (&self->pending, gst_buffer_list_unref);
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -313,7 +313,7 @@ take_pending (GstRtmpeSrc *self)
 static gboolean
 apply_caps (GstRtmpeSrc *self)
 {
-  GstCaps *caps = gst_rtmpe_flv_out_take_caps (self->flv);
+  GstCaps *caps = flv_out_take_caps (self->flv);
   gboolean ok = TRUE;
 
   if (caps) {
@@ -364,7 +364,7 @@ gst_rtmpe_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
       g_mutex_unlock (&self->lock);
       self->pending = gst_buffer_list_new ();
       self->pending_index = 0;
-      gst_rtmpe_flv_out_flush (self->flv, self->pending);
+      flv_out_flush (self->flv, self->pending);
       if (!apply_caps (self))
         return GST_FLOW_NOT_NEGOTIATED;
       buf = take_pending (self);
@@ -384,12 +384,12 @@ gst_rtmpe_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
 
     if (msg->type == DISCONT_MARKER) {
       rtmp_message_free (msg);
-      gst_rtmpe_flv_out_discont (self->flv);
+      flv_out_discont (self->flv);
       continue;
     }
     self->pending = gst_buffer_list_new ();
     self->pending_index = 0;
-    if (!gst_rtmpe_flv_out_push (
+    if (!flv_out_push (
             self->flv, msg, running_time_ms (self), self->pending, &error)) {
       GST_DEBUG_OBJECT (self, "dropped: %s", error->message);
       g_clear_error (&error);

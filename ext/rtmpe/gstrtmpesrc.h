@@ -8,7 +8,7 @@
 
 #include "gstrtmpesettings.h"
 #include "gstrtmpeclient.h"
-#include "gstrtmpeflvout.h"
+#include "flvout.h"
 
 G_BEGIN_DECLS
 

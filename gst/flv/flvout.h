@@ -9,14 +9,14 @@
  *
  * Timestamps: the tag timestamps and the buffers' DTS/PTS form one live
  * timeline in milliseconds: the first message lands on the running time
- * given to gst_rtmpe_flv_out_push(), the next ones keep their distance
+ * given to flv_out_push(), the next ones keep their distance
  * from it (unwrapped past 2^32 ms), and after a discontinuity (a
  * reconnection) the timeline continues from the running time of the first
  * message that follows, never going back. PTS = DTS + composition time;
  * non-key video frames are DELTA_UNIT.
  */
-#ifndef __GST_RTMPE_FLV_OUT_H__
-#define __GST_RTMPE_FLV_OUT_H__
+#ifndef __FLV_OUT_H__
+#define __FLV_OUT_H__
 
 #include <gst/gst.h>
 
@@ -24,31 +24,31 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GstRtmpeFlvOut GstRtmpeFlvOut;
+typedef struct _FlvOut FlvOut;
 
-GstRtmpeFlvOut *gst_rtmpe_flv_out_new (void);
-void gst_rtmpe_flv_out_free (GstRtmpeFlvOut *o);
+FlvOut *flv_out_new (void);
+void flv_out_free (FlvOut *o);
 
 /* The next message is not continuous with the previous ones. */
-void gst_rtmpe_flv_out_discont (GstRtmpeFlvOut *o);
+void flv_out_discont (FlvOut *o);
 
 /* Takes @msg (audio, video or data). @running_time_ms anchors the timeline
  * when this message starts one (the first, or the first after a
  * discontinuity). Buffers ready to push are appended to @out (a
  * GstBufferList, may be left empty); FALSE and @error for a message that is
  * not media (logged, dropped by the caller). */
-gboolean gst_rtmpe_flv_out_push (GstRtmpeFlvOut *o, RtmpMessage *msg,
-    guint64 running_time_ms, GstBufferList *out, GError **error);
+gboolean flv_out_push (FlvOut *o, RtmpMessage *msg, guint64 running_time_ms,
+    GstBufferList *out, GError **error);
 
 /* End of stream: whatever is still held goes out (after caps). */
-void gst_rtmpe_flv_out_flush (GstRtmpeFlvOut *o, GstBufferList *out);
+void flv_out_flush (FlvOut *o, GstBufferList *out);
 
 /* (transfer full) (nullable): new caps to set before pushing what was
  * returned, once per change. */
-GstCaps *gst_rtmpe_flv_out_take_caps (GstRtmpeFlvOut *o);
+GstCaps *flv_out_take_caps (FlvOut *o);
 
-gboolean gst_rtmpe_flv_out_has_audio (GstRtmpeFlvOut *o);
-gboolean gst_rtmpe_flv_out_has_video (GstRtmpeFlvOut *o);
+gboolean flv_out_has_audio (FlvOut *o);
+gboolean flv_out_has_video (FlvOut *o);
 
 G_END_DECLS
 

@@ -1,14 +1,14 @@
 /* gst-rtmpe: RTMP messages → FLV buffers, caps and timestamps for a src
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "gstrtmpeflvout.h"
+#include "flvout.h"
 #include "amf.h"
 #include "flvinfo.h"
 #include "flvtag.h"
 #include "rtmperror.h"
 
-GST_DEBUG_CATEGORY_STATIC (rtmpe_flv_out_debug);
-#define GST_CAT_DEFAULT rtmpe_flv_out_debug
+GST_DEBUG_CATEGORY_STATIC (flv_out_debug);
+#define GST_CAT_DEFAULT flv_out_debug
 
 /* Hold at most this many messages, or this much stream time, waiting to
  * learn which of audio and video the stream has. */
@@ -22,7 +22,7 @@ typedef struct
   gboolean info_ok;
 } Held;
 
-struct _GstRtmpeFlvOut
+struct _FlvOut
 {
   gboolean decided;
   GArray *held; /* Held */
@@ -57,7 +57,7 @@ debug_init (void)
 
   if (g_once_init_enter (&once)) {
     GST_DEBUG_CATEGORY_INIT (
-        rtmpe_flv_out_debug, "rtmpe-flvout", 0, "RTMP messages to FLV buffers");
+        flv_out_debug, "rtmpe-flvout", 0, "RTMP messages to FLV buffers");
     g_once_init_leave (&once, 1);
   }
 }
@@ -68,10 +68,10 @@ held_clear (Held *h)
   rtmp_message_free (h->msg);
 }
 
-GstRtmpeFlvOut *
-gst_rtmpe_flv_out_new (void)
+FlvOut *
+flv_out_new (void)
 {
-  GstRtmpeFlvOut *o = g_new0 (GstRtmpeFlvOut, 1);
+  FlvOut *o = g_new0 (FlvOut, 1);
 
   debug_init ();
   o->held = g_array_new (FALSE, FALSE, sizeof (Held));
@@ -81,7 +81,7 @@ gst_rtmpe_flv_out_new (void)
 }
 
 void
-gst_rtmpe_flv_out_free (GstRtmpeFlvOut *o)
+flv_out_free (FlvOut *o)
 {
   if (!o)
     return;
@@ -94,26 +94,26 @@ gst_rtmpe_flv_out_free (GstRtmpeFlvOut *o)
 }
 
 void
-gst_rtmpe_flv_out_discont (GstRtmpeFlvOut *o)
+flv_out_discont (FlvOut *o)
 {
   o->anchored = FALSE;
   o->discont = TRUE;
 }
 
 gboolean
-gst_rtmpe_flv_out_has_audio (GstRtmpeFlvOut *o)
+flv_out_has_audio (FlvOut *o)
 {
   return o->has_audio;
 }
 
 gboolean
-gst_rtmpe_flv_out_has_video (GstRtmpeFlvOut *o)
+flv_out_has_video (FlvOut *o)
 {
   return o->has_video;
 }
 
 GstCaps *
-gst_rtmpe_flv_out_take_caps (GstRtmpeFlvOut *o)
+flv_out_take_caps (FlvOut *o)
 {
   return g_steal_pointer (&o->pending_caps);
 }
@@ -121,7 +121,7 @@ gst_rtmpe_flv_out_take_caps (GstRtmpeFlvOut *o)
 /* ---- timeline ------------------------------------------------------------ */
 
 static void
-anchor (GstRtmpeFlvOut *o, guint32 ts, guint64 running_time_ms)
+anchor (FlvOut *o, guint32 ts, guint64 running_time_ms)
 {
   gint64 base = running_time_ms;
 
@@ -138,7 +138,7 @@ anchor (GstRtmpeFlvOut *o, guint32 ts, guint64 running_time_ms)
 }
 
 static gint64
-map_timestamp (GstRtmpeFlvOut *o, guint32 ts)
+map_timestamp (FlvOut *o, guint32 ts)
 {
   gint64 in64 = o->last_in64 + (gint32) (ts - o->last_in);
   gint64 out;
@@ -195,7 +195,7 @@ header_tag (const RtmpMessage *msg, GError **error)
 }
 
 static void
-update_caps (GstRtmpeFlvOut *o)
+update_caps (FlvOut *o)
 {
   GValue array = G_VALUE_INIT;
   GstBuffer *parts[4];
@@ -226,7 +226,7 @@ update_caps (GstRtmpeFlvOut *o)
 
 /* Reads onMetaData's hasAudio/hasVideo, audiocodecid/videocodecid. */
 static void
-read_metadata (GstRtmpeFlvOut *o, GstBuffer *payload)
+read_metadata (FlvOut *o, GstBuffer *payload)
 {
   GstMapInfo map;
   GPtrArray *values;
@@ -252,7 +252,7 @@ read_metadata (GstRtmpeFlvOut *o, GstBuffer *payload)
 }
 
 static gboolean
-ready_to_decide (GstRtmpeFlvOut *o)
+ready_to_decide (FlvOut *o)
 {
   Held *first, *last;
 
@@ -272,8 +272,8 @@ ready_to_decide (GstRtmpeFlvOut *o)
 }
 
 static gboolean
-emit (GstRtmpeFlvOut *o, RtmpMessage *msg, const FlvTagInfo *info,
-    gboolean info_ok, GstBufferList *out, GError **error)
+emit (FlvOut *o, RtmpMessage *msg, const FlvTagInfo *info, gboolean info_ok,
+    GstBufferList *out, GError **error)
 {
   gint64 out_ms = map_timestamp (o, msg->timestamp);
   GstBuffer *tag = make_tag (msg, out_ms, info, info_ok, error);
@@ -291,8 +291,7 @@ emit (GstRtmpeFlvOut *o, RtmpMessage *msg, const FlvTagInfo *info,
 /* Picks the header, anchors the timeline on the earliest held message and
  * releases everything held. */
 static gboolean
-decide (GstRtmpeFlvOut *o, guint64 running_time_ms, GstBufferList *out,
-    GError **error)
+decide (FlvOut *o, guint64 running_time_ms, GstBufferList *out, GError **error)
 {
   guint32 earliest = 0;
   gboolean first = TRUE;
@@ -380,8 +379,8 @@ same_payload (GstBuffer *tag, GstBuffer *payload)
 }
 
 gboolean
-gst_rtmpe_flv_out_push (GstRtmpeFlvOut *o, RtmpMessage *msg,
-    guint64 running_time_ms, GstBufferList *out, GError **error)
+flv_out_push (FlvOut *o, RtmpMessage *msg, guint64 running_time_ms,
+    GstBufferList *out, GError **error)
 {
   Held h = { msg, { 0 }, FALSE };
   gboolean is_meta = FALSE;
@@ -422,6 +421,22 @@ gst_rtmpe_flv_out_push (GstRtmpeFlvOut *o, RtmpMessage *msg,
       if (is_meta)
         read_metadata (o, msg->payload);
       break;
+    }
+    case RTMP_MESSAGE_TYPE_AGGREGATE: {
+      /* a run of tags in one message: each goes on its own */
+      GPtrArray *subs = flv_aggregate_split (msg, error);
+      gboolean ok = subs != NULL;
+
+      rtmp_message_free (msg);
+      for (guint i = 0; ok && subs && i < subs->len; i++) {
+        RtmpMessage *sub = g_ptr_array_index (subs, i);
+
+        g_ptr_array_index (subs, i) = NULL;
+        ok = flv_out_push (o, sub, running_time_ms, out, error);
+      }
+      if (subs)
+        g_ptr_array_unref (subs);
+      return ok;
     }
     default:
       g_set_error (error, RTMP_ERROR, RTMP_ERROR_UNKNOWN_TYPE,
@@ -478,7 +493,7 @@ gst_rtmpe_flv_out_push (GstRtmpeFlvOut *o, RtmpMessage *msg,
 }
 
 void
-gst_rtmpe_flv_out_flush (GstRtmpeFlvOut *o, GstBufferList *out)
+flv_out_flush (FlvOut *o, GstBufferList *out)
 {
   if (!o->decided && o->held->len > 0)
     decide (o, 0, out, NULL);
