@@ -11,6 +11,8 @@ plugin_init (GstPlugin *plugin)
 
   ok |= GST_ELEMENT_REGISTER (rtmpesrc, plugin);
   ok |= GST_ELEMENT_REGISTER (rtmpesink, plugin);
+  ok |= GST_ELEMENT_REGISTER (rtmpeurisrc, plugin);
+  ok |= GST_ELEMENT_REGISTER (rtmpeurisink, plugin);
   return ok;
 }
 

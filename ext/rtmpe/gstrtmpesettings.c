@@ -194,9 +194,10 @@ gst_rtmpe_settings_install_properties (
   g_object_class_install_property (klass,
       o + GST_RTMPE_PROP_TLS_VALIDATION_FLAGS,
       g_param_spec_flags ("tls-validation-flags", "TLS validation flags",
-          "rtmps client: the certificate problems that refuse a server "
-          "(unknown-ca, bad-identity, not-activated, expired ...; 0 turns "
-          "verification off: insecure)",
+          "rtmps client: 0 turns certificate verification off (insecure); "
+          "any other value verifies the server's certificate in full (chain "
+          "to a trusted CA, dates, host name): single checks cannot be "
+          "relaxed, use tls-ca-file for a test server",
           G_TYPE_TLS_CERTIFICATE_FLAGS, G_TLS_CERTIFICATE_VALIDATE_ALL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_TLS_CA_FILE,
       g_param_spec_string ("tls-ca-file", "TLS CA file",
@@ -221,8 +222,9 @@ gst_rtmpe_settings_install_properties (
           GST_TYPE_RTMPE_TYPE, GST_RTMPE_TYPE_06, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_ENCRYPTION,
       g_param_spec_enum ("encryption", "Encryption",
-          "listen: which handshakes to accept on an rtmp:// or rtmpe:// "
-          "listener",
+          "listen: which handshakes an rtmp:// or rtmpe:// listener accepts "
+          "(an rtmps:// listener takes TLS only). RTMPE is obfuscation, not "
+          "security",
           GST_TYPE_RTMPE_ENCRYPTION, GST_RTMPE_ENCRYPTION_ANY, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_AUTO_RECONNECT,
       g_param_spec_boolean ("auto-reconnect", "Auto reconnect",

@@ -87,7 +87,7 @@ G_DEFINE_TYPE_WITH_CODE (GstRtmpeSink, gst_rtmpe_sink, GST_TYPE_BASE_SINK,
     G_IMPLEMENT_INTERFACE (
         GST_TYPE_URI_HANDLER, gst_rtmpe_sink_uri_handler_init));
 GST_ELEMENT_REGISTER_DEFINE (
-    rtmpesink, "rtmpesink", GST_RANK_SECONDARY, GST_TYPE_RTMPE_SINK);
+    rtmpesink, "rtmpesink", GST_RTMPE_RANK, GST_TYPE_RTMPE_SINK);
 
 /* ---- client callbacks (client thread) ------------------------------------ */
 
@@ -595,6 +595,8 @@ gst_rtmpe_sink_class_init (GstRtmpeSinkClass *klass)
       "Publishes an FLV stream over RTMP, RTMPE (obfuscated, not secure) or "
       "RTMPS (TLS) to a server, or serves it to players (listen mode)",
       "gst-rtmpe developers");
+  gst_element_class_add_metadata (element_class, GST_ELEMENT_METADATA_DOC_URI,
+      GST_RTMPE_DOC_URI ("rtmpesink"));
 
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_rtmpe_sink_start);
   basesink_class->stop = GST_DEBUG_FUNCPTR (gst_rtmpe_sink_stop);
@@ -616,9 +618,10 @@ uri_get_type (GType type)
 static const gchar *const *
 uri_get_protocols (GType type)
 {
-  static const gchar *protocols[] = { "rtmp", "rtmpe", "rtmps", NULL };
+  static const gchar *all[] = { "rtmp", "rtmpe", "rtmps", NULL };
+  static const gchar *rtmpe_only[] = { "rtmpe", NULL };
 
-  return protocols;
+  return g_type_is_a (type, GST_TYPE_RTMPE_URI_SINK) ? rtmpe_only : all;
 }
 
 static gchar *
@@ -656,4 +659,51 @@ gst_rtmpe_sink_uri_handler_init (gpointer iface, gpointer data)
   i->get_protocols = uri_get_protocols;
   i->get_uri = uri_get_uri;
   i->set_uri = uri_set_uri;
+}
+
+/* ---- rtmpeurisink --------------------------------------------------------- */
+
+/**
+ * SECTION:element-rtmpeurisink
+ * @title: rtmpeurisink
+ *
+ * rtmpesink, registered a second time for rtmpe:// URIs alone and at a
+ * rank (primary + 1) above librtmp's rtmpsink (primary), which also claims
+ * rtmpe://, so that an rtmpe:// URI given where a sink is wanted (a URI in
+ * a gst-launch-1.0 pipeline, gst_element_make_from_uri ()) gets our
+ * element; rtmpesink itself keeps rtmp://, rtmpe:// and rtmps:// at a rank
+ * below GStreamer's rtmp2sink.
+ *
+ * Same properties and behaviour as rtmpesink. In a pipeline, write
+ * rtmpesink.
+ *
+ * ## Example
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency ! \
+ *     flvmux streamable=true ! rtmpe://example.com/live/key
+ * ]|
+ */
+typedef GstRtmpeSink GstRtmpeUriSink;
+typedef GstRtmpeSinkClass GstRtmpeUriSinkClass;
+
+G_DEFINE_TYPE (GstRtmpeUriSink, gst_rtmpe_uri_sink, GST_TYPE_RTMPE_SINK);
+GST_ELEMENT_REGISTER_DEFINE (
+    rtmpeurisink, "rtmpeurisink", GST_RTMPE_URI_RANK, GST_TYPE_RTMPE_URI_SINK);
+
+static void
+gst_rtmpe_uri_sink_init (GstRtmpeUriSink *self)
+{}
+
+static void
+gst_rtmpe_uri_sink_class_init (GstRtmpeUriSinkClass *klass)
+{
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gst_element_class_set_static_metadata (element_class,
+      "RTMPE sink (rtmpe:// URI handler)", "Sink/Network",
+      "rtmpesink for rtmpe:// URIs, ranked above librtmp's rtmpsink so that "
+      "rtmpe:// URIs get it (RTMPE is obfuscation, not security)",
+      "gst-rtmpe developers");
+  gst_element_class_add_metadata (element_class, GST_ELEMENT_METADATA_DOC_URI,
+      GST_RTMPE_DOC_URI ("rtmpeurisink"));
 }

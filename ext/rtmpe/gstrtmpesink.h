@@ -14,6 +14,13 @@ G_DECLARE_FINAL_TYPE (
 
 GST_ELEMENT_REGISTER_DECLARE (rtmpesink);
 
+/* rtmpeurisink: rtmpesink registered for rtmpe:// URIs only, at a rank
+ * above librtmp's rtmpsink (see the URI handler in gstrtmpesink.c) */
+#define GST_TYPE_RTMPE_URI_SINK (gst_rtmpe_uri_sink_get_type ())
+GType gst_rtmpe_uri_sink_get_type (void);
+
+GST_ELEMENT_REGISTER_DECLARE (rtmpeurisink);
+
 G_END_DECLS
 
 #endif

@@ -87,7 +87,7 @@ G_DEFINE_TYPE_WITH_CODE (GstRtmpeSrc, gst_rtmpe_src, GST_TYPE_PUSH_SRC,
     G_IMPLEMENT_INTERFACE (
         GST_TYPE_URI_HANDLER, gst_rtmpe_src_uri_handler_init));
 GST_ELEMENT_REGISTER_DEFINE (
-    rtmpesrc, "rtmpesrc", GST_RANK_SECONDARY, GST_TYPE_RTMPE_SRC);
+    rtmpesrc, "rtmpesrc", GST_RTMPE_RANK, GST_TYPE_RTMPE_SRC);
 
 /* ---- client callbacks (client thread) ------------------------------------ */
 
@@ -602,6 +602,8 @@ gst_rtmpe_src_class_init (GstRtmpeSrcClass *klass)
       "(TLS), from a server or from a publisher connecting to it (listen "
       "mode), and outputs FLV",
       "gst-rtmpe developers");
+  gst_element_class_add_metadata (element_class, GST_ELEMENT_METADATA_DOC_URI,
+      GST_RTMPE_DOC_URI ("rtmpesrc"));
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_rtmpe_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_rtmpe_src_stop);
@@ -626,9 +628,10 @@ uri_get_type (GType type)
 static const gchar *const *
 uri_get_protocols (GType type)
 {
-  static const gchar *protocols[] = { "rtmp", "rtmpe", "rtmps", NULL };
+  static const gchar *all[] = { "rtmp", "rtmpe", "rtmps", NULL };
+  static const gchar *rtmpe_only[] = { "rtmpe", NULL };
 
-  return protocols;
+  return g_type_is_a (type, GST_TYPE_RTMPE_URI_SRC) ? rtmpe_only : all;
 }
 
 static gchar *
@@ -666,4 +669,52 @@ gst_rtmpe_src_uri_handler_init (gpointer iface, gpointer data)
   i->get_protocols = uri_get_protocols;
   i->get_uri = uri_get_uri;
   i->set_uri = uri_set_uri;
+}
+
+/* ---- rtmpeurisrc ---------------------------------------------------------- */
+
+/**
+ * SECTION:element-rtmpeurisrc
+ * @title: rtmpeurisrc
+ *
+ * rtmpesrc, registered a second time for rtmpe:// URIs alone and at a rank
+ * (primary + 1) above librtmp's rtmpsrc (primary), which also claims
+ * rtmpe://. GStreamer picks a URI handler by rank among the elements that
+ * claim the scheme, so with this element playbin, uridecodebin, urisourcebin
+ * and gst-play-1.0 play rtmpe:// with our elements; rtmpesrc itself keeps
+ * rtmp://, rtmpe:// and rtmps:// at a rank below GStreamer's rtmp2src, so
+ * that rtmp:// and rtmps:// stay with rtmp2src unless the user asks for
+ * ours (GST_PLUGIN_FEATURE_RANK=rtmpesrc:MAX).
+ *
+ * Same properties and behaviour as rtmpesrc. In a pipeline, write rtmpesrc.
+ *
+ * ## Example
+ * |[
+ * gst-play-1.0 rtmpe://example.com/live/stream
+ * gst-launch-1.0 playbin uri=rtmpe://example.com/live/stream
+ * ]|
+ */
+typedef GstRtmpeSrc GstRtmpeUriSrc;
+typedef GstRtmpeSrcClass GstRtmpeUriSrcClass;
+
+G_DEFINE_TYPE (GstRtmpeUriSrc, gst_rtmpe_uri_src, GST_TYPE_RTMPE_SRC);
+GST_ELEMENT_REGISTER_DEFINE (
+    rtmpeurisrc, "rtmpeurisrc", GST_RTMPE_URI_RANK, GST_TYPE_RTMPE_URI_SRC);
+
+static void
+gst_rtmpe_uri_src_init (GstRtmpeUriSrc *self)
+{}
+
+static void
+gst_rtmpe_uri_src_class_init (GstRtmpeUriSrcClass *klass)
+{
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gst_element_class_set_static_metadata (element_class,
+      "RTMPE source (rtmpe:// URI handler)", "Source/Network",
+      "rtmpesrc for rtmpe:// URIs, ranked above librtmp's rtmpsrc so that "
+      "playbin plays rtmpe:// with it (RTMPE is obfuscation, not security)",
+      "gst-rtmpe developers");
+  gst_element_class_add_metadata (element_class, GST_ELEMENT_METADATA_DOC_URI,
+      GST_RTMPE_DOC_URI ("rtmpeurisrc"));
 }

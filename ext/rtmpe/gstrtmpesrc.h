@@ -17,6 +17,13 @@ G_DECLARE_FINAL_TYPE (GstRtmpeSrc, gst_rtmpe_src, GST, RTMPE_SRC, GstPushSrc)
 
 GST_ELEMENT_REGISTER_DECLARE (rtmpesrc);
 
+/* rtmpeurisrc: rtmpesrc registered for rtmpe:// URIs only, at a rank above
+ * librtmp's rtmpsrc (see the URI handler in gstrtmpesrc.c) */
+#define GST_TYPE_RTMPE_URI_SRC (gst_rtmpe_uri_src_get_type ())
+GType gst_rtmpe_uri_src_get_type (void);
+
+GST_ELEMENT_REGISTER_DECLARE (rtmpeurisrc);
+
 G_END_DECLS
 
 #endif
