@@ -11,7 +11,7 @@ PACKAGES="
   build-essential pkg-config meson ninja-build git
   clang libclang-rt-14-dev clang-format
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libssl-dev openssl
-  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   nginx libnginx-mod-rtmp stunnel4 rtmpdump ffmpeg
   python3 python3-gi gir1.2-gstreamer-1.0 iproute2 iptables procps

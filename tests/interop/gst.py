@@ -4,6 +4,17 @@ Our elements come from the build tree (GST_PLUGIN_PATH_1_0 set by meson);
 every other element from the system. In a sanitizer build meson sets
 RTMPE_SANITIZER_PRELOAD, which gst-launch needs first in LD_PRELOAD to load
 an instrumented plugin.
+
+RTMPE_TESTS_INSTALLED runs the tests against installed plugins instead:
+  RTMPE_TESTS_INSTALLED=system    the system's plugin directories (after
+                                  `meson install`), through the user's
+                                  registry: meson's build-tree settings are
+                                  dropped
+  RTMPE_TESTS_INSTALLED=/some/dir the plugins in that directory (e.g. a
+                                  `meson install --destdir` tree's
+                                  .../gstreamer-1.0), with a registry of its
+                                  own
+e.g. RTMPE_TESTS_INSTALLED=system meson test -C build --suite interop
 """
 
 import os
@@ -12,8 +23,29 @@ import shlex
 from peers import log, need
 
 
+def use_installed(e):
+    """Applies RTMPE_TESTS_INSTALLED to the environment @e (a dict, or
+    os.environ before Gst.init); returns what the tests run against."""
+    where = e.get("RTMPE_TESTS_INSTALLED")
+    if not where:
+        return "build tree"
+    registry = e.get("GST_REGISTRY_1_0")
+    e.pop("GST_PLUGIN_PATH_1_0", None)
+    e.pop("GST_PLUGIN_PATH", None)
+    e.pop("GST_REGISTRY_1_0", None)
+    if where in ("1", "system"):
+        return "system plugins"
+    if not os.path.isdir(where):
+        raise SystemExit(f"RTMPE_TESTS_INSTALLED={where}: not a directory")
+    e["GST_PLUGIN_PATH_1_0"] = where
+    if registry:
+        e["GST_REGISTRY_1_0"] = registry + ".installed"
+    return f"plugins in {where}"
+
+
 def env(extra=None):
     e = dict(os.environ)
+    use_installed(e)
     pre = e.get("RTMPE_SANITIZER_PRELOAD")
     if pre:
         e["LD_PRELOAD"] = pre + (" " + e["LD_PRELOAD"] if e.get("LD_PRELOAD") else "")
