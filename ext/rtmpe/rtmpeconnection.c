@@ -367,6 +367,21 @@ handshake_done_locked (RtmpeConnection *c, const guint8 *rest, gsize len,
       rtmpe_rc4_process (dec, map.data, map.data, map.size);
       gst_buffer_unmap (leftover, &map);
     }
+    /* what the handshake still has queued (C2, when S2 came in the same
+     * read as S1) leaves in clear, before anything RC4 encrypts */
+    {
+      RtmpOutQueue *q = rtmp_session_get_out_queue (c->session);
+      GOutputVector v[MAX_VECTORS];
+
+      while (rtmp_out_queue_size (q) > 0) {
+        guint n = rtmp_out_queue_peek (q, v, MAX_VECTORS);
+        gsize staged = rtmpe_transport_stage_clear (c->transport, v, n);
+
+        if (staged == 0)
+          break;
+        rtmp_out_queue_consume (q, staged);
+      }
+    }
     rtmpe_transport_set_rc4 (c->transport, enc, dec);
   }
   g_clear_pointer (&c->handshake, rtmp_handshake_free);

@@ -369,6 +369,34 @@ staging_reserve (RtmpeTransport *t, gsize want)
   return n;
 }
 
+gsize
+rtmpe_transport_stage_clear (
+    RtmpeTransport *t, const GOutputVector *v, guint n_vectors)
+{
+  gsize staged = 0;
+
+  g_return_val_if_fail (t->ssl == NULL, 0);
+
+  for (guint i = 0; i < n_vectors; i++) {
+    gsize pending = rtmpe_transport_pending (t);
+
+    /* staging_reserve() keeps to the cap; these few bytes may pass it */
+    if (t->staging_start > 0) {
+      memmove (t->staging, t->staging + t->staging_start, pending);
+      t->staging_start = 0;
+      t->staging_end = pending;
+    }
+    if (t->staging_end + v[i].size > t->staging_cap) {
+      t->staging_cap = MAX (t->staging_end + v[i].size, 64 * 1024);
+      t->staging = g_realloc (t->staging, t->staging_cap);
+    }
+    memcpy (t->staging + t->staging_end, v[i].buffer, v[i].size);
+    t->staging_end += v[i].size;
+    staged += v[i].size;
+  }
+  return staged;
+}
+
 gboolean
 rtmpe_transport_flush (RtmpeTransport *t, GError **error)
 {
@@ -421,7 +449,7 @@ rtmpe_transport_writev (
 {
   gsize accepted = 0;
 
-  if (!t->ssl && !t->rc4_out) {
+  if (!t->ssl && !t->rc4_out && rtmpe_transport_pending (t) == 0) {
     GError *err = NULL;
     gssize n;
 
