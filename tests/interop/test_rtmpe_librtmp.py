@@ -196,7 +196,7 @@ def case_rtmpsrv_type09_refused():
         elapsed = time.monotonic() - t0
         err = gst.error_of(text)
         assert rc != 0 and err, text[-3000:]
-        assert "handshake" in text, text[-3000:]
+        assert "instead of answering the RTMPE handshake (type 0x09)" in text, text[-3000:]
         assert handshake_of(text) is None, text[-3000:]
         assert elapsed < 8, f"took {elapsed:.1f} s"
         wait_until(lambda: "Handshake failed" in read(srv.logpath), 5,
