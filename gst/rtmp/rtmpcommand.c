@@ -739,6 +739,10 @@ rtmp_command_get_info (const RtmpCommand *cmd)
     if (is_map (a))
       return a;
   }
+  /* librtmfp's peers send "onStatus", 0, {info}: no null command object */
+  if (cmd->command_object && is_map (cmd->command_object) &&
+      amf_value_get_property_string (cmd->command_object, "code"))
+    return cmd->command_object;
   return NULL;
 }
 
