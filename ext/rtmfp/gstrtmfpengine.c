@@ -29,6 +29,17 @@ typedef enum
   ST_FAILED,
 } State;
 
+/* The end of a published stream: the media is acknowledged first, then
+ * the end (FCUnpublish and deleteStream on the NetConnection's flow, or
+ * the end of play), so that it cannot overtake media on other flows. */
+typedef enum
+{
+  FINISH_NONE,
+  FINISH_WAIT_MEDIA,
+  FINISH_WAIT_ACKS,
+  FINISH_CLOSING,
+} FinishStage;
+
 typedef struct
 {
   guint32 session;
@@ -72,6 +83,7 @@ struct _GstRtmfpEngine
   gboolean eos_sent;
   guint finish_stage; /* FinishStage */
   gboolean running;
+  gboolean failing;
 
   /* shared, under the lock */
   GMutex lock;
@@ -133,12 +145,8 @@ fail (GstRtmfpEngine *e, GError *error, const gchar *code)
   gboolean report;
 
   g_mutex_lock (&e->lock);
-  report = e->state != ST_FAILED && e->state != ST_DONE;
-  if (report) {
-    e->state = ST_FAILED;
-    e->fatal = g_error_copy (error);
-  }
-  g_cond_broadcast (&e->cond);
+  report = e->state != ST_FAILED && e->state != ST_DONE && !e->failing;
+  e->failing = TRUE;
   g_mutex_unlock (&e->lock);
   destroy_source (&e->timeout_source);
   if (report) {
@@ -148,8 +156,17 @@ fail (GstRtmfpEngine *e, GError *error, const gchar *code)
     while (g_hash_table_iter_next (&it, &key, NULL))
       rtmfp_endpoint_close_session (
           e->ep, rtmfp_io_now (), GPOINTER_TO_UINT (key), FALSE);
+    /* the element reports it before a waiting streaming thread learns it
+     * (which would report it without the server's code) */
     if (e->cb.error)
       e->cb.error (e, error, code, e->cb_data);
+    g_mutex_lock (&e->lock);
+    if (e->state != ST_DONE) {
+      e->state = ST_FAILED;
+      e->fatal = g_error_copy (error);
+    }
+    g_cond_broadcast (&e->cond);
+    g_mutex_unlock (&e->lock);
   }
   g_error_free (error);
 }
@@ -366,6 +383,11 @@ on_session_closed (GstRtmfpEngine *e, const RtmfpEvent *ev)
   GST_INFO_OBJECT (e->parent, "session %08x closed: %s", ev->session, why);
   if (!nc)
     return;
+  g_mutex_lock (&e->lock);
+  state = e->state;
+  g_mutex_unlock (&e->lock);
+  if (state == ST_FINISHING && e->finish_stage != FINISH_CLOSING)
+    post_stats (e, TRUE); /* the far end closed first: last figures */
   add_session_totals (e, ev->session);
   g_hash_table_remove (e->players, GUINT_TO_POINTER (ev->session));
   g_hash_table_remove (e->ncs, GUINT_TO_POINTER (ev->session));
@@ -898,17 +920,6 @@ out_cb (gpointer data)
   }
   return G_SOURCE_REMOVE;
 }
-
-/* The end of a published stream: the media is acknowledged first, then
- * the end (FCUnpublish and deleteStream on the NetConnection's flow, or
- * the end of play), so that it cannot overtake media on other flows. */
-typedef enum
-{
-  FINISH_NONE,
-  FINISH_WAIT_MEDIA,
-  FINISH_WAIT_ACKS,
-  FINISH_CLOSING,
-} FinishStage;
 
 static void send_end (GstRtmfpEngine *e);
 
