@@ -150,26 +150,29 @@ rtmfp_netconn_get_stats (RtmfpNetConn *nc, RtmfpNetConnStats *stats)
 
 /* ---- receiving ----------------------------------------------------------- */
 
+static guint32
+be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | (p[2] << 8) | p[3];
+}
+
 static gboolean
 parse_user_control (const RtmpMessage *msg, guint16 *event, guint32 *a,
     guint32 *b, gboolean *has_b)
 {
-  GstMapInfo map;
-  gboolean ok = FALSE;
+  guint8 d[10];
+  gsize n;
 
   if (msg->type != RTMP_MESSAGE_TYPE_USER_CONTROL)
     return FALSE;
-  if (!gst_buffer_map (msg->payload, &map, GST_MAP_READ))
+  n = gst_buffer_extract (msg->payload, 0, d, sizeof (d));
+  if (n < 6)
     return FALSE;
-  if (map.size >= 6) {
-    *event = GST_READ_UINT16_BE (map.data);
-    *a = GST_READ_UINT32_BE (map.data + 2);
-    *has_b = map.size >= 10;
-    *b = *has_b ? GST_READ_UINT32_BE (map.data + 6) : 0;
-    ok = TRUE;
-  }
-  gst_buffer_unmap (msg->payload, &map);
-  return ok;
+  *event = (d[0] << 8) | d[1];
+  *a = be32 (d + 2);
+  *has_b = n >= 10;
+  *b = *has_b ? be32 (d + 6) : 0;
+  return TRUE;
 }
 
 static gboolean deliver (RtmfpNetConn *nc, RecvFlow *f, RtmpMessage *msg,
@@ -550,9 +553,12 @@ rtmfp_netconn_sync_stream (RtmfpNetConn *nc, guint32 stream_id)
       g_free (p);
       continue;
     }
-    GST_WRITE_UINT16_BE (p, RTMFP_USER_CONTROL_FLOW_SYNC);
-    GST_WRITE_UINT32_BE (p + 2, sync_id);
-    GST_WRITE_UINT32_BE (p + 6, n_kinds);
+    p[0] = 0;
+    p[1] = RTMFP_USER_CONTROL_FLOW_SYNC;
+    for (guint i = 0; i < 4; i++) {
+      p[2 + i] = sync_id >> (24 - 8 * i);
+      p[6 + i] = n_kinds >> (24 - 8 * i);
+    }
     msg = rtmp_message_new (RTMP_MESSAGE_TYPE_USER_CONTROL, 0, stream_id,
         gst_buffer_new_wrapped (p, 10));
     rtmfp_endpoint_send_rtmp (
