@@ -469,8 +469,9 @@ send_flow (RtmfpNetConn *nc, guint32 stream_id, guint kind, GError **error)
   if (sf)
     return sf;
   has_assoc = association_for (nc, stream_id, &assoc);
-  /* RTMFP NetStream flows say "network order", as every Flash peer does */
-  md = rtmfp_tc_metadata_new (stream_id, stream_id != 0);
+  /* "deliver in sequence order", as every Flash peer asks: librtmfp
+   * accepts no other flags */
+  md = rtmfp_tc_metadata_new (stream_id, FALSE);
   p = g_bytes_get_data (md, &len);
   ok = rtmfp_endpoint_open_flow (
       nc->ep, nc->session, p, len, has_assoc, assoc, &id, error);
