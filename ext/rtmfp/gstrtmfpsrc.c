@@ -272,6 +272,27 @@ running_time_ms (GstRtmfpSrc *self)
   return now > base ? (now - base) / GST_MSECOND : 0;
 }
 
+/* One memory per buffer. A tag is a header, the message's memories (one
+ * per RTMFP fragment, not copied) and a trailer; filesink's buffered mode
+ * (GStreamer 1.22) gathers such buffers into writev calls of more than
+ * IOV_MAX pieces and loses bytes of them (seen with librtmfp's P2P stream:
+ * an audio tag's trailer and the next video tag missing from the file). A
+ * copy per tag costs little next to the crypto. */
+#define MAX_MEMORIES 1
+
+static GstBuffer *
+merge_memories (GstBuffer *buf)
+{
+  GstMemory *all;
+
+  if (gst_buffer_n_memory (buf) <= MAX_MEMORIES)
+    return buf;
+  all = gst_buffer_get_all_memory (buf);
+  buf = gst_buffer_make_writable (buf);
+  gst_buffer_replace_all_memory (buf, all);
+  return buf;
+}
+
 static GstBuffer *
 take_pending (GstRtmfpSrc *self)
 {
@@ -281,8 +302,8 @@ take_pending (GstRtmfpSrc *self)
     g_clear_pointer (&self->pending, gst_buffer_list_unref);
     return NULL;
   }
-  return gst_buffer_ref (
-      gst_buffer_list_get (self->pending, self->pending_index++));
+  return merge_memories (gst_buffer_ref (
+      gst_buffer_list_get (self->pending, self->pending_index++)));
 }
 
 static gboolean

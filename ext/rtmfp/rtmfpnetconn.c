@@ -363,6 +363,11 @@ rtmfp_netconn_handle_event (
             nc->session, ev->flow);
         return TRUE;
       }
+      GST_LOG ("session %08x flow %" G_GUINT64_FORMAT ": %s message, %u ms, "
+               "%" G_GSIZE_FORMAT " bytes%s",
+          nc->session, ev->flow, rtmp_message_type_name (msg->type),
+          msg->timestamp, gst_buffer_get_size (msg->payload),
+          ev->discontinuity ? " (after abandoned ones)" : "");
       return deliver (nc, f, msg, now, error);
     }
     case RTMFP_EVENT_FLOW_COMPLETE: {
