@@ -60,6 +60,11 @@ struct _GstRtmpeClient
   GPtrArray *headers;
   guint64 bytes_in_done;
   guint64 bytes_out_done;
+  /* the last connection's, kept once it is gone */
+  guint8 last_handshake_type;
+  gboolean last_digest;
+  gchar *last_cipher;
+  gchar *last_peer;
   gint64 connected_at;
   gint64 created_at;
 };
@@ -160,6 +165,14 @@ retire_conn_locked (GstRtmpeClient *c)
   rtmpe_connection_get_stats (c->conn, &st);
   c->bytes_in_done += st.bytes_in;
   c->bytes_out_done += st.bytes_out;
+  if (st.handshake_type) {
+    c->last_handshake_type = st.handshake_type;
+    c->last_digest = st.digest;
+    g_free (c->last_cipher);
+    c->last_cipher = g_steal_pointer (&st.cipher);
+    g_free (c->last_peer);
+    c->last_peer = g_steal_pointer (&st.peer);
+  }
   rtmpe_connection_stats_clear (&st);
   c->dead_conns = g_list_prepend (c->dead_conns, c->conn);
   c->conn = NULL;
@@ -731,6 +744,8 @@ gst_rtmpe_client_free (GstRtmpeClient *c)
   g_main_loop_unref (c->loop);
   g_main_context_unref (c->context);
   g_clear_error (&c->fatal);
+  g_free (c->last_cipher);
+  g_free (c->last_peer);
   g_ptr_array_unref (c->headers);
   gst_rtmpe_target_free (c->target);
   g_mutex_clear (&c->lock);
@@ -748,8 +763,14 @@ gst_rtmpe_client_get_stats (GstRtmpeClient *c)
   gdouble secs;
 
   g_mutex_lock (&c->lock);
-  if (c->conn)
+  if (c->conn) {
     rtmpe_connection_get_stats (c->conn, &st);
+  } else {
+    st.handshake_type = c->last_handshake_type;
+    st.digest = c->last_digest;
+    st.cipher = g_strdup (c->last_cipher);
+    st.peer = g_strdup (c->last_peer);
+  }
   in = c->bytes_in_done + st.bytes_in;
   out = c->bytes_out_done + st.bytes_out;
   secs = c->connected_at ? (now - c->connected_at) / 1e6 : 0;

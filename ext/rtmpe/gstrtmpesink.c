@@ -28,9 +28,11 @@
 #include "gstrtmpesink.h"
 #include "gstrtmpeclient.h"
 #include "gstrtmpeerror.h"
+#include "gstrtmpeserver.h"
 #include "gstrtmpesettings.h"
 #include "flvinfo.h"
 #include "flvparser.h"
+#include "flvtag.h"
 
 #include <string.h>
 
@@ -63,6 +65,7 @@ struct _GstRtmpeSink
 
   GMutex lock;
   GstRtmpeClient *client;
+  GstRtmpeServer *server;
   GCancellable *cancellable;
   gchar *redacted;
   gboolean failed;
@@ -166,12 +169,6 @@ gst_rtmpe_sink_start (GstBaseSink *bsink)
     g_error_free (error);
     return FALSE;
   }
-  if (target->mode == GST_RTMPE_MODE_LISTEN) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Listen mode is not available in this build"), (NULL));
-    gst_rtmpe_target_free (target);
-    return FALSE;
-  }
   g_mutex_lock (&self->lock);
   self->failed = FALSE;
   self->messages_sent = 0;
@@ -181,6 +178,20 @@ gst_rtmpe_sink_start (GstBaseSink *bsink)
   self->cancellable = g_cancellable_new ();
   g_free (self->redacted);
   self->redacted = g_strdup (target->redacted);
+  if (target->mode == GST_RTMPE_MODE_LISTEN) {
+    self->server = gst_rtmpe_server_new (GST_OBJECT (self), target,
+        GST_RTMPE_SERVER_SERVE, self->chunk_size, FALSE, &callbacks, self);
+    if (!gst_rtmpe_server_start (self->server, &error)) {
+      g_clear_pointer (&self->server, gst_rtmpe_server_free);
+      g_mutex_unlock (&self->lock);
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+          ("Could not listen for players"), ("%s", error->message));
+      g_error_free (error);
+      return FALSE;
+    }
+    g_mutex_unlock (&self->lock);
+    return TRUE;
+  }
   self->client = gst_rtmpe_client_new (
       GST_OBJECT (self), target, TRUE, 0, self->chunk_size, &callbacks, self);
   g_mutex_unlock (&self->lock);
@@ -194,12 +205,16 @@ gst_rtmpe_sink_stop (GstBaseSink *bsink)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
   GstRtmpeClient *client;
+  GstRtmpeServer *server;
 
   g_mutex_lock (&self->lock);
   client = self->client;
   self->client = NULL;
+  server = self->server;
+  self->server = NULL;
   g_mutex_unlock (&self->lock);
   gst_rtmpe_client_free (client);
+  gst_rtmpe_server_free (server);
   g_clear_pointer (&self->parser, flv_parser_free);
   g_clear_object (&self->cancellable);
   clear_headers (self);
@@ -263,7 +278,10 @@ store_header (GstRtmpeSink *self, gint slot, const RtmpMessage *msg)
   for (guint i = 0; i < N_SLOTS; i++)
     if (self->headers[i])
       g_ptr_array_add (list, self->headers[i]);
-  gst_rtmpe_client_set_headers (self->client, list);
+  if (self->client)
+    gst_rtmpe_client_set_headers (self->client, list);
+  else
+    gst_rtmpe_server_set_headers (self->server, list);
   g_ptr_array_unref (list);
 }
 
@@ -273,6 +291,12 @@ send_message (GstRtmpeSink *self, const RtmpMessage *msg)
   GError *error = NULL;
   GCancellable *cancellable;
 
+  if (self->server) {
+    /* players that cannot take it skip it; the pipeline never waits */
+    gst_rtmpe_server_send (self->server, msg);
+    self->messages_sent++;
+    return GST_FLOW_OK;
+  }
   g_mutex_lock (&self->lock);
   cancellable = self->cancellable ? g_object_ref (self->cancellable) : NULL;
   g_mutex_unlock (&self->lock);
@@ -359,6 +383,20 @@ handle_message (GstRtmpeSink *self, RtmpMessage *msg)
   return send_message (self, msg);
 }
 
+/* A publisher sends metadata as @setDataFrame; players get it bare, as the
+ * FLV script tag has it. */
+static void
+wrap_metadata (GstRtmpeSink *self, RtmpMessage *msg)
+{
+  GstBuffer *wrapped;
+
+  if (msg->type != RTMP_MESSAGE_TYPE_DATA_AMF0 || !self->client)
+    return;
+  wrapped = flv_data_wrap_set_data_frame (msg->payload);
+  gst_buffer_unref (msg->payload);
+  msg->payload = wrapped;
+}
+
 static GstFlowReturn
 gst_rtmpe_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
 {
@@ -369,6 +407,7 @@ gst_rtmpe_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
 
   flv_parser_push (self->parser, gst_buffer_ref (buffer));
   while (ret == GST_FLOW_OK && (msg = flv_parser_pop (self->parser, &error))) {
+    wrap_metadata (self, msg);
     if (msg->type == RTMP_MESSAGE_TYPE_AUDIO ||
         msg->type == RTMP_MESSAGE_TYPE_VIDEO ||
         msg->type == RTMP_MESSAGE_TYPE_DATA_AMF0)
@@ -407,7 +446,10 @@ gst_rtmpe_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
       flv_parser_push (p, gst_buffer_ref (gst_value_get_buffer (v)));
   }
   while ((msg = flv_parser_pop (p, NULL))) {
-    gint slot = header_slot (msg);
+    gint slot;
+
+    wrap_metadata (self, msg);
+    slot = header_slot (msg);
 
     if (slot >= 0 && !self->headers[slot])
       store_header (self, slot, msg);
@@ -422,7 +464,9 @@ gst_rtmpe_sink_event (GstBaseSink *bsink, GstEvent *event)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->client) {
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->server) {
+    gst_rtmpe_server_end (self->server, FINISH_TIMEOUT);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->client) {
     GCancellable *cancellable;
     gboolean ok;
 
@@ -478,6 +522,8 @@ gst_rtmpe_sink_get_property (
     g_mutex_lock (&self->lock);
     if (self->client)
       s = gst_rtmpe_client_get_stats (self->client);
+    else if (self->server)
+      s = gst_rtmpe_server_get_stats (self->server);
     g_mutex_unlock (&self->lock);
     if (!s)
       s = gst_structure_new_empty ("application/x-rtmpe-stats");

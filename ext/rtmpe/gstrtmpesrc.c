@@ -29,6 +29,7 @@
  */
 #include "gstrtmpesrc.h"
 #include "gstrtmpeerror.h"
+#include "gstrtmpeserver.h"
 
 GST_DEBUG_CATEGORY_STATIC (rtmpe_src_debug);
 #define GST_CAT_DEFAULT rtmpe_src_debug
@@ -43,6 +44,7 @@ enum
   PROP_BUFFER_LENGTH = GST_RTMPE_PROP_LAST,
   PROP_LATENCY,
   PROP_MAX_QUEUE,
+  PROP_WAIT_FOR_NEXT_PUBLISHER,
 };
 
 /* a marker in the queue: the next message follows a reconnection */
@@ -56,6 +58,7 @@ struct _GstRtmpeSrc
   guint buffer_length;
   guint latency;
   guint max_queue;
+  gboolean wait_for_next_publisher;
 
   GMutex lock;
   GCond cond;
@@ -69,6 +72,7 @@ struct _GstRtmpeSrc
 
   gchar *redacted;
   GstRtmpeClient *client;
+  GstRtmpeServer *server;
   FlvOut *flv;
   GstBufferList *pending;
   guint pending_index;
@@ -87,19 +91,26 @@ GST_ELEMENT_REGISTER_DEFINE (
 
 /* ---- client callbacks (client thread) ------------------------------------ */
 
+/* Back-pressure: stop or resume reading from the server or publisher. */
+static void
+set_reading_locked (GstRtmpeSrc *self, gboolean reading)
+{
+  self->reading_paused = !reading;
+  if (self->client)
+    gst_rtmpe_client_set_reading (self->client, reading);
+  if (self->server)
+    gst_rtmpe_server_set_reading (self->server, reading);
+}
+
 static void
 push_locked (GstRtmpeSrc *self, RtmpMessage *msg)
 {
   g_queue_push_tail (&self->queue, msg);
   self->queued_bytes += gst_buffer_get_size (msg->payload);
-  if (self->queued_bytes > self->max_queue && !self->reading_paused &&
-      self->client) {
-    GST_DEBUG_OBJECT (self,
-        "%" G_GSIZE_FORMAT " bytes queued: pausing "
-        "reading",
+  if (self->queued_bytes > self->max_queue && !self->reading_paused) {
+    GST_DEBUG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes queued: pausing reading",
         self->queued_bytes);
-    self->reading_paused = TRUE;
-    gst_rtmpe_client_set_reading (self->client, FALSE);
+    set_reading_locked (self, FALSE);
   }
   g_cond_broadcast (&self->cond);
 }
@@ -210,13 +221,6 @@ gst_rtmpe_src_start (GstBaseSrc *bsrc)
     g_error_free (error);
     return FALSE;
   }
-  if (target->mode == GST_RTMPE_MODE_LISTEN) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Listen mode is not available in this build"), (NULL));
-    gst_rtmpe_target_free (target);
-    return FALSE;
-  }
-
   g_mutex_lock (&self->lock);
   self->eos = FALSE;
   self->flushing = FALSE;
@@ -227,6 +231,21 @@ gst_rtmpe_src_start (GstBaseSrc *bsrc)
   g_free (self->redacted);
   self->redacted = g_strdup (target->redacted);
   self->flv = flv_out_new ();
+  if (target->mode == GST_RTMPE_MODE_LISTEN) {
+    self->server = gst_rtmpe_server_new (GST_OBJECT (self), target,
+        GST_RTMPE_SERVER_INGEST, 0, self->wait_for_next_publisher, &callbacks,
+        self);
+    if (!gst_rtmpe_server_start (self->server, &error)) {
+      g_clear_pointer (&self->server, gst_rtmpe_server_free);
+      g_mutex_unlock (&self->lock);
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Could not listen for a publisher"), ("%s", error->message));
+      g_error_free (error);
+      return FALSE;
+    }
+    g_mutex_unlock (&self->lock);
+    return TRUE;
+  }
   self->client = gst_rtmpe_client_new (GST_OBJECT (self), target, FALSE,
       self->buffer_length, 0, &callbacks, self);
   g_mutex_unlock (&self->lock);
@@ -241,13 +260,17 @@ gst_rtmpe_src_stop (GstBaseSrc *bsrc)
 {
   GstRtmpeSrc *self = GST_RTMPE_SRC (bsrc);
   GstRtmpeClient *client;
+  GstRtmpeServer *server;
 
   g_mutex_lock (&self->lock);
   client = self->client;
   self->client = NULL;
+  server = self->server;
+  self->server = NULL;
   g_mutex_unlock (&self->lock);
-  /* joins the client thread: no callback runs after this */
+  /* joins their threads: no callback runs after this */
   gst_rtmpe_client_free (client);
+  gst_rtmpe_server_free (server);
 
   g_mutex_lock (&self->lock);
   clear_queue_locked (self);
@@ -376,10 +399,8 @@ gst_rtmpe_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
       return GST_FLOW_EOS;
     }
     self->queued_bytes -= gst_buffer_get_size (msg->payload);
-    if (self->reading_paused && self->queued_bytes < self->max_queue / 2) {
-      self->reading_paused = FALSE;
-      gst_rtmpe_client_set_reading (self->client, TRUE);
-    }
+    if (self->reading_paused && self->queued_bytes < self->max_queue / 2)
+      set_reading_locked (self, TRUE);
     g_mutex_unlock (&self->lock);
 
     if (msg->type == DISCONT_MARKER) {
@@ -444,6 +465,9 @@ gst_rtmpe_src_set_property (
     case PROP_MAX_QUEUE:
       self->max_queue = g_value_get_uint (value);
       break;
+    case PROP_WAIT_FOR_NEXT_PUBLISHER:
+      self->wait_for_next_publisher = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -462,6 +486,8 @@ gst_rtmpe_src_get_property (
     g_mutex_lock (&self->lock);
     if (self->client)
       s = gst_rtmpe_client_get_stats (self->client);
+    else if (self->server)
+      s = gst_rtmpe_server_get_stats (self->server);
     g_mutex_unlock (&self->lock);
     if (!s)
       s = gst_structure_new_empty ("application/x-rtmpe-stats");
@@ -483,6 +509,9 @@ gst_rtmpe_src_get_property (
       break;
     case PROP_MAX_QUEUE:
       g_value_set_uint (value, self->max_queue);
+      break;
+    case PROP_WAIT_FOR_NEXT_PUBLISHER:
+      g_value_set_boolean (value, self->wait_for_next_publisher);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -554,6 +583,15 @@ gst_rtmpe_src_class_init (GstRtmpeSrcClass *klass)
           "Bytes received and not yet pushed before reading from the "
           "server pauses (TCP then slows the server down)",
           65536, G_MAXUINT, DEFAULT_MAX_QUEUE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_WAIT_FOR_NEXT_PUBLISHER,
+      g_param_spec_boolean ("wait-for-next-publisher",
+          "Wait for the next publisher",
+          "listen: when the publisher stops or goes away, wait for the next "
+          "one (the stream goes on, DISCONT) instead of ending the stream",
+          FALSE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_READY));
 

@@ -37,7 +37,8 @@ struct _RtmpeConnection
   gboolean reading;
   gboolean closed;
   gboolean close_reported;
-  gboolean finishing; /* finish(): shut down once drained */
+  gboolean finishing; /* finish() or linger() */
+  gboolean no_shutdown; /* linger(): the peer closes first */
   gboolean shut_down; /* our side is shut down */
   GError *error; /* why it closed; NULL: orderly */
   gint64 last_read_us;
@@ -278,7 +279,7 @@ flush_locked (RtmpeConnection *c, GError **error)
     }
   } else {
     destroy_source (&c->write_source);
-    if (c->finishing && !c->shut_down) {
+    if (c->finishing && !c->shut_down && !c->no_shutdown) {
       GST_DEBUG ("%s: all sent, shutting down our side", c->peer);
       c->shut_down = TRUE;
       g_socket_shutdown (
@@ -349,6 +350,7 @@ handshake_done_locked (RtmpeConnection *c, const guint8 *rest, gsize len,
   if (len > 0)
     leftover = gst_buffer_new_memdup (rest, len);
   if (rtmp_handshake_get_rc4_keys (c->handshake, dec_key, enc_key)) {
+    RtmpOutQueue *q = rtmp_session_get_out_queue (c->session);
     RtmpeRc4 *dec = rtmpe_rc4_new (dec_key, sizeof (dec_key), error);
     RtmpeRc4 *enc =
         dec ? rtmpe_rc4_new (enc_key, sizeof (enc_key), error) : NULL;
@@ -360,6 +362,18 @@ handshake_done_locked (RtmpeConnection *c, const guint8 *rest, gsize len,
     }
     rtmpe_rc4_skip (dec, RTMP_HANDSHAKE_RC4_DISCARD);
     rtmpe_rc4_skip (enc, RTMP_HANDSHAKE_RC4_DISCARD);
+    /* what the handshake queued (C2, or S0+S1+S2) goes out in clear */
+    while (rtmp_out_queue_size (q) > 0) {
+      GOutputVector v[8];
+      guint n = rtmp_out_queue_peek (q, v, G_N_ELEMENTS (v));
+      gsize staged = 0;
+
+      for (guint i = 0; i < n; i++) {
+        rtmpe_transport_stage (c->transport, v[i].buffer, v[i].size);
+        staged += v[i].size;
+      }
+      rtmp_out_queue_consume (q, staged);
+    }
     if (leftover) {
       GstMapInfo map;
 
@@ -833,8 +847,8 @@ finish_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-rtmpe_connection_finish (RtmpeConnection *c)
+static void
+finish (RtmpeConnection *c, gboolean shutdown)
 {
   GError *error = NULL;
 
@@ -844,6 +858,7 @@ rtmpe_connection_finish (RtmpeConnection *c)
     return;
   }
   c->finishing = TRUE;
+  c->no_shutdown = !shutdown;
   c->reading = TRUE;
   if (!c->read_source) {
     c->read_source = socket_source (c, G_IO_IN, on_readable);
@@ -857,6 +872,18 @@ rtmpe_connection_finish (RtmpeConnection *c)
     fail_locked (c, error);
   g_mutex_unlock (&c->lock);
   report_closed (c);
+}
+
+void
+rtmpe_connection_finish (RtmpeConnection *c)
+{
+  finish (c, TRUE);
+}
+
+void
+rtmpe_connection_linger (RtmpeConnection *c)
+{
+  finish (c, FALSE);
 }
 
 RtmpeConnection *

@@ -93,6 +93,9 @@ gboolean rtmpe_connection_is_closed (RtmpeConnection *c);
  * lost to a reset); the closed callback then runs with no error. On the
  * context's thread. */
 void rtmpe_connection_finish (RtmpeConnection *c);
+/* The same, but our side is not shut down: the peer is expected to close
+ * first (a publisher after deleteStream); it gets up to 5 s. */
+void rtmpe_connection_linger (RtmpeConnection *c);
 
 RtmpeConnection *rtmpe_connection_ref (RtmpeConnection *c);
 /* The last reference closes the socket (the closed callback does not run)

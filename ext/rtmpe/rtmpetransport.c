@@ -415,6 +415,27 @@ rtmpe_transport_flush (RtmpeTransport *t, GError **error)
   return TRUE;
 }
 
+void
+rtmpe_transport_stage (RtmpeTransport *t, const guint8 *data, gsize len)
+{
+  gsize pending = rtmpe_transport_pending (t);
+
+  /* no cap here: the caller stages a few kilobytes, once */
+  if (t->staging_end + len > t->staging_cap) {
+    if (t->staging_start > 0) {
+      memmove (t->staging, t->staging + t->staging_start, pending);
+      t->staging_start = 0;
+      t->staging_end = pending;
+    }
+    if (t->staging_end + len > t->staging_cap) {
+      t->staging_cap = MAX (t->staging_end + len, 64 * 1024);
+      t->staging = g_realloc (t->staging, t->staging_cap);
+    }
+  }
+  memcpy (t->staging + t->staging_end, data, len);
+  t->staging_end += len;
+}
+
 gssize
 rtmpe_transport_writev (
     RtmpeTransport *t, const GOutputVector *v, guint n_vectors, GError **error)
@@ -426,6 +447,11 @@ rtmpe_transport_writev (
     gssize n;
 
     if (n_vectors == 0)
+      return 0;
+    /* staged bytes go first */
+    if (!rtmpe_transport_flush (t, error))
+      return -1;
+    if (rtmpe_transport_pending (t) > 0)
       return 0;
     n = g_socket_send_message (t->socket, NULL, (GOutputVector *) v,
         MIN (n_vectors, MAX_VECTORS), NULL, 0, G_SOCKET_MSG_NONE, NULL, &err);

@@ -44,6 +44,11 @@ gchar *rtmpe_transport_describe_tls (RtmpeTransport *t);
 SSL_CTX *rtmpe_tls_server_context_new (
     const gchar *cert_file, const gchar *key_file, GError **error);
 
+/* Takes @len bytes as they are (no filter), to be sent before anything
+ * offered later: the handshake's last packet, queued when RC4 is switched
+ * on, must still go out in clear. */
+void rtmpe_transport_stage (RtmpeTransport *t, const guint8 *data, gsize len);
+
 /* RTMPE: from now on every byte read is decrypted with @decrypt and every
  * byte written is encrypted with @encrypt (both already past their 1536
  * byte discard). Takes ownership of both. */

@@ -250,6 +250,72 @@ def case_rtmpe_vs_nginx():
         log("failed as expected:", gst.error_of(text))
 
 
+
+def case_reconnect():
+    """nginx is killed mid-stream and started again: rtmpesink and rtmpesrc,
+    both with auto-reconnect, go on without a pipeline error; the stream
+    that arrives decodes cleanly and has frames from after the restart."""
+    with Peers("reconnect") as peers:
+        nginx = Nginx(peers, record=False)
+        url = nginx.url("rc")
+        out = peers.path("received.flv")
+        opts = "auto-reconnect=true reconnect-delay=200 timeout=5"
+        src = gst.launch(peers, f"rtmpesrc location={url} {opts} ! filesink location={out}",
+                         "src")
+        wait_nginx_log(nginx, "play: name='rc'", src)
+        # 14 s of media, paced by the sink's clock
+        sink = gst.launch(peers, gen_pipeline(f"rtmpesink location={url} {opts}", n=350),
+                          "sink")
+        wait_until(lambda: os.path.exists(out) and os.path.getsize(out) > 150000, 20,
+                   "media flowing", src)
+        before = probe(out)["video"]
+        peers.stop(nginx.proc, signal.SIGKILL)
+        log(f"nginx killed after {before} frames")
+        nginx.start()
+        wait_until(lambda: nginx_plays(nginx, "rc") >= 1 and nginx_publishes(nginx, "rc") >= 1,
+                   20, "both reconnected")
+        rc = peers.wait(sink, TIMEOUT, "rtmpesink")
+        assert rc == 0, tail(sink.logpath)
+        assert peers.wait(src, 20, "rtmpesrc") == 0, tail(src.logpath)
+        info = check_media(out, min_video=before + 50)
+        with open(sink.logpath, errors="replace") as f:
+            assert "reconnecting" in f.read()
+        log(f"{info['video']} frames in all, {before} before the restart")
+
+
+def nginx_plays(nginx, name):
+    with open(os.path.join(nginx.prefix, "error.log"), "rb") as f:
+        return f.read().count(f"play: name='{name}'".encode())
+
+
+def nginx_publishes(nginx, name):
+    with open(os.path.join(nginx.prefix, "error.log"), "rb") as f:
+        return f.read().count(f"publish: name='{name}'".encode())
+
+
+def case_server_dies():
+    """Without auto-reconnect, a server that dies mid-stream is a clear
+    error, at once."""
+    with Peers("server-dies") as peers:
+        nginx = Nginx(peers, record=False)
+        url = nginx.url("sd")
+        src = gst.launch(peers, f"rtmpesrc location={url} ! fakesink", "src")
+        wait_nginx_log(nginx, "play: name='sd'", src)
+        pub = gst.launch(peers, gen_pipeline(f"rtmpesink location={url}", n=500), "sink")
+        wait_nginx_log(nginx, "publish: name='sd'", pub)
+        t0 = time.monotonic()
+        peers.stop(nginx.proc, signal.SIGKILL)
+        rc_src = peers.wait(src, 10, "rtmpesrc")
+        rc_pub = peers.wait(pub, 10, "rtmpesink")
+        took = time.monotonic() - t0
+        for p, rc in ((src, rc_src), (pub, rc_pub)):
+            with open(p.logpath, errors="replace") as f:
+                text = f.read()
+            assert rc != 0, f"{p.name} should fail:\n{text[-2000:]}"
+            assert "The connection to the server was lost" in text, text[-2000:]
+        assert took < 5, f"took {took:.1f} s"
+        log(f"both failed clearly within {took:.1f} s")
+
 CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items()
          if name.startswith("case_")}
 
