@@ -1213,6 +1213,9 @@ main (int argc, char **argv)
     struct pollfd pfd = { p->fd, POLLIN, 0 };
     int timeout;
 
+    /* events first: advance frees sessions that closed, and their
+     * statistics with them */
+    flush (p);
     if (now >= rtmfp_endpoint_next_deadline (p->ep))
       rtmfp_endpoint_advance (p->ep, now);
     flush (p);
