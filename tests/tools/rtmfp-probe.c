@@ -129,6 +129,7 @@ struct _Probe
   /* FLV out */
   FILE *out;
   guint n_audio_rx, n_video_rx, n_data_rx, n_cmd_rx;
+  guint n_gaps; /* messages the sender abandoned before this one */
   guint64 bytes_rx;
   /* FLV in (publish, and serve's replay) */
   GPtrArray *tags;
@@ -849,6 +850,13 @@ handle_event (Probe *p, RtmfpEvent *ev)
         on_flow_open (p, c, ev);
       break;
     case RTMFP_EVENT_MESSAGE:
+      if (ev->discontinuity) {
+        p->n_gaps++;
+        logf_ (p,
+            "session %08x flow %" G_GUINT64_FORMAT
+            ": messages before this one were abandoned by the sender",
+            ev->session, ev->flow);
+      }
       if (c)
         on_message (p, c, ev);
       break;
@@ -996,17 +1004,17 @@ print_summary (Probe *p)
         si.packets_received, si.retransmissions, si.srtt);
   }
   g_string_append_printf (s,
-      " video_rx=%u audio_rx=%u data_rx=%u cmd_rx=%u "
+      " video_rx=%u audio_rx=%u data_rx=%u cmd_rx=%u gaps_rx=%u "
       "bytes_rx=%" G_GUINT64_FORMAT " video_tx=%u audio_tx=%u data_tx=%u"
       " dgrams_rx=%" G_GUINT64_FORMAT " dgrams_tx=%" G_GUINT64_FORMAT
       " dropped_hmac=%" G_GUINT64_FORMAT " dropped_cksum=%" G_GUINT64_FORMAT
       " dropped_unknown=%" G_GUINT64_FORMAT " malformed=%" G_GUINT64_FORMAT
       " unexpected=%" G_GUINT64_FORMAT " refused=%" G_GUINT64_FORMAT,
-      p->n_video_rx, p->n_audio_rx, p->n_data_rx, p->n_cmd_rx, p->bytes_rx,
-      p->n_video_tx, p->n_audio_tx, p->n_data_tx, st->datagrams_received,
-      st->datagrams_sent, st->dropped_hmac, st->dropped_checksum,
-      st->dropped_unknown_session, st->chunks_malformed, st->chunks_unexpected,
-      st->handshakes_refused);
+      p->n_video_rx, p->n_audio_rx, p->n_data_rx, p->n_cmd_rx, p->n_gaps,
+      p->bytes_rx, p->n_video_tx, p->n_audio_tx, p->n_data_tx,
+      st->datagrams_received, st->datagrams_sent, st->dropped_hmac,
+      st->dropped_checksum, st->dropped_unknown_session, st->chunks_malformed,
+      st->chunks_unexpected, st->handshakes_refused);
   printf ("%s\n", s->str);
   fflush (stdout);
   g_string_free (s, TRUE);
@@ -1032,7 +1040,10 @@ begin_close (Probe *p)
   if (p->closing)
     return;
   p->closing = TRUE;
-  p->close_deadline = now_us () + 3 * G_USEC_PER_SEC;
+  /* long enough for a Close Request to be resent (every 5 s): a peer
+   * that keeps the session open ignores a new session from this address
+   * (rtmfp-cpp) */
+  p->close_deadline = now_us () + 12 * G_USEC_PER_SEC;
   print_summary (p);
   g_hash_table_iter_init (&it, p->conns);
   while (g_hash_table_iter_next (&it, &k, &v)) {
