@@ -446,6 +446,8 @@ on_tcp_connected (GObject *source, GAsyncResult *res, gpointer data)
       rtmpe ? t->rtmpe_type : RTMP_HANDSHAKE_TYPE_PLAIN, TRUE,
       (guint32) ((g_get_monotonic_time () - c->created_at) / 1000),
       rtmpe_crypto_openssl ());
+  if (t->handshake_version_set)
+    rtmp_handshake_set_version (hs, t->handshake_version);
 
   cfg.app = t->app;
   cfg.tc_url = t->tc_url;

@@ -106,6 +106,7 @@ gst_rtmpe_settings_clear (GstRtmpeSettings *s)
   g_free (s->tls_ca_file);
   g_free (s->tls_certificate_file);
   g_free (s->tls_key_file);
+  g_free (s->handshake_version);
   g_mutex_clear (&s->lock);
 }
 
@@ -220,6 +221,13 @@ gst_rtmpe_settings_install_properties (
           "another RTMPE type). RTMPE is obfuscation, not security: use "
           "rtmps:// to protect a stream",
           GST_TYPE_RTMPE_TYPE, GST_RTMPE_TYPE_06, rw));
+  g_object_class_install_property (klass, o + GST_RTMPE_PROP_HANDSHAKE_VERSION,
+      g_param_spec_string ("handshake-version", "Handshake version",
+          "client: the version bytes a.b.c.d of our C1 (default: 128.0.3.2 "
+          "for rtmpe://, as librtmp sends; 9.0.124.2 for rtmp://, as "
+          "FFmpeg). librtmp's server answers an RTMPE request with type 0x08 "
+          "when the first number is 128, else with the type asked for",
+          NULL, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_ENCRYPTION,
       g_param_spec_enum ("encryption", "Encryption",
           "listen: which handshakes an rtmp:// or rtmpe:// listener accepts "
@@ -371,6 +379,9 @@ gst_rtmpe_settings_set_property (GstRtmpeSettings *s, GObject *object,
     case GST_RTMPE_PROP_RTMPE_TYPE:
       s->rtmpe_type = g_value_get_enum (value);
       break;
+    case GST_RTMPE_PROP_HANDSHAKE_VERSION:
+      replace_string (&s->handshake_version, value);
+      break;
     case GST_RTMPE_PROP_ENCRYPTION:
       s->encryption = g_value_get_enum (value);
       break;
@@ -473,6 +484,9 @@ gst_rtmpe_settings_get_property (
       break;
     case GST_RTMPE_PROP_RTMPE_TYPE:
       g_value_set_enum (value, s->rtmpe_type);
+      break;
+    case GST_RTMPE_PROP_HANDSHAKE_VERSION:
+      g_value_set_string (value, s->handshake_version);
       break;
     case GST_RTMPE_PROP_ENCRYPTION:
       g_value_set_enum (value, s->encryption);
@@ -662,6 +676,32 @@ gst_rtmpe_parse_connect_args (
 
 /* ---- target -------------------------------------------------------------- */
 
+/* "a.b.c.d", each 0..255, into big-endian bytes */
+static gboolean
+parse_version (const gchar *text, guint32 *version, GError **error)
+{
+  gchar **parts = g_strsplit (text, ".", -1);
+  guint32 v = 0;
+  gboolean ok = g_strv_length (parts) == 4;
+
+  for (guint i = 0; ok && i < 4; i++) {
+    guint64 n;
+
+    ok = g_ascii_string_to_unsigned (parts[i], 10, 0, 255, &n, NULL);
+    v = (v << 8) | (guint32) n;
+  }
+  g_strfreev (parts);
+  if (!ok) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_INVALID,
+        "handshake-version '%s' is not four numbers 0..255 (a.b.c.d, e.g. "
+        "10.0.32.18)",
+        text);
+    return FALSE;
+  }
+  *version = v;
+  return TRUE;
+}
+
 void
 gst_rtmpe_target_free (GstRtmpeTarget *t)
 {
@@ -733,6 +773,13 @@ gst_rtmpe_settings_make_target (GstRtmpeSettings *s, GError **error)
   t->tls_certificate_file = g_strdup (s->tls_certificate_file);
   t->tls_key_file = g_strdup (s->tls_key_file);
   t->rtmpe_type = s->rtmpe_type;
+  if (s->handshake_version) {
+    if (!parse_version (s->handshake_version, &t->handshake_version, error)) {
+      g_mutex_unlock (&s->lock);
+      return NULL;
+    }
+    t->handshake_version_set = TRUE;
+  }
   t->encryption = s->encryption;
   t->auto_reconnect = s->auto_reconnect;
   t->reconnect_delay = s->reconnect_delay;

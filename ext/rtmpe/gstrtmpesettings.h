@@ -91,6 +91,7 @@ enum
   GST_RTMPE_PROP_TLS_CERTIFICATE_FILE,
   GST_RTMPE_PROP_TLS_KEY_FILE,
   GST_RTMPE_PROP_RTMPE_TYPE,
+  GST_RTMPE_PROP_HANDSHAKE_VERSION,
   GST_RTMPE_PROP_ENCRYPTION,
   GST_RTMPE_PROP_AUTO_RECONNECT,
   GST_RTMPE_PROP_RECONNECT_DELAY,
@@ -129,6 +130,7 @@ typedef struct
   gchar *tls_certificate_file;
   gchar *tls_key_file;
   GstRtmpeType rtmpe_type;
+  gchar *handshake_version;
   GstRtmpeEncryption encryption;
   gboolean auto_reconnect;
   guint reconnect_delay;
@@ -184,6 +186,9 @@ typedef struct
   gchar *tls_certificate_file;
   gchar *tls_key_file;
   guint8 rtmpe_type;
+  /* C1 version bytes, big-endian a.b.c.d (FALSE: the handshake's default) */
+  gboolean handshake_version_set;
+  guint32 handshake_version;
   GstRtmpeEncryption encryption;
   gboolean auto_reconnect;
   guint reconnect_delay;

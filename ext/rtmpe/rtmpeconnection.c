@@ -350,7 +350,6 @@ handshake_done_locked (RtmpeConnection *c, const guint8 *rest, gsize len,
   if (len > 0)
     leftover = gst_buffer_new_memdup (rest, len);
   if (rtmp_handshake_get_rc4_keys (c->handshake, dec_key, enc_key)) {
-    RtmpOutQueue *q = rtmp_session_get_out_queue (c->session);
     RtmpeRc4 *dec = rtmpe_rc4_new (dec_key, sizeof (dec_key), error);
     RtmpeRc4 *enc =
         dec ? rtmpe_rc4_new (enc_key, sizeof (enc_key), error) : NULL;
@@ -362,24 +361,27 @@ handshake_done_locked (RtmpeConnection *c, const guint8 *rest, gsize len,
     }
     rtmpe_rc4_skip (dec, RTMP_HANDSHAKE_RC4_DISCARD);
     rtmpe_rc4_skip (enc, RTMP_HANDSHAKE_RC4_DISCARD);
-    /* what the handshake queued (C2, or S0+S1+S2) goes out in clear */
-    while (rtmp_out_queue_size (q) > 0) {
-      GOutputVector v[8];
-      guint n = rtmp_out_queue_peek (q, v, G_N_ELEMENTS (v));
-      gsize staged = 0;
-
-      for (guint i = 0; i < n; i++) {
-        rtmpe_transport_stage (c->transport, v[i].buffer, v[i].size);
-        staged += v[i].size;
-      }
-      rtmp_out_queue_consume (q, staged);
-    }
     if (leftover) {
       GstMapInfo map;
 
       gst_buffer_map (leftover, &map, GST_MAP_READWRITE);
       rtmpe_rc4_process (dec, map.data, map.data, map.size);
       gst_buffer_unmap (leftover, &map);
+    }
+    /* what the handshake still has queued (C2, when S2 came in the same
+     * read as S1) leaves in clear, before anything RC4 encrypts */
+    {
+      RtmpOutQueue *q = rtmp_session_get_out_queue (c->session);
+      GOutputVector v[MAX_VECTORS];
+
+      while (rtmp_out_queue_size (q) > 0) {
+        guint n = rtmp_out_queue_peek (q, v, MAX_VECTORS);
+        gsize staged = rtmpe_transport_stage_clear (c->transport, v, n);
+
+        if (staged == 0)
+          break;
+        rtmp_out_queue_consume (q, staged);
+      }
     }
     rtmpe_transport_set_rc4 (c->transport, enc, dec);
   }

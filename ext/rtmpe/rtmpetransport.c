@@ -369,6 +369,34 @@ staging_reserve (RtmpeTransport *t, gsize want)
   return n;
 }
 
+gsize
+rtmpe_transport_stage_clear (
+    RtmpeTransport *t, const GOutputVector *v, guint n_vectors)
+{
+  gsize staged = 0;
+
+  g_return_val_if_fail (t->ssl == NULL, 0);
+
+  for (guint i = 0; i < n_vectors; i++) {
+    gsize pending = rtmpe_transport_pending (t);
+
+    /* staging_reserve() keeps to the cap; these few bytes may pass it */
+    if (t->staging_start > 0) {
+      memmove (t->staging, t->staging + t->staging_start, pending);
+      t->staging_start = 0;
+      t->staging_end = pending;
+    }
+    if (t->staging_end + v[i].size > t->staging_cap) {
+      t->staging_cap = MAX (t->staging_end + v[i].size, 64 * 1024);
+      t->staging = g_realloc (t->staging, t->staging_cap);
+    }
+    memcpy (t->staging + t->staging_end, v[i].buffer, v[i].size);
+    t->staging_end += v[i].size;
+    staged += v[i].size;
+  }
+  return staged;
+}
+
 gboolean
 rtmpe_transport_flush (RtmpeTransport *t, GError **error)
 {
@@ -415,34 +443,13 @@ rtmpe_transport_flush (RtmpeTransport *t, GError **error)
   return TRUE;
 }
 
-void
-rtmpe_transport_stage (RtmpeTransport *t, const guint8 *data, gsize len)
-{
-  gsize pending = rtmpe_transport_pending (t);
-
-  /* no cap here: the caller stages a few kilobytes, once */
-  if (t->staging_end + len > t->staging_cap) {
-    if (t->staging_start > 0) {
-      memmove (t->staging, t->staging + t->staging_start, pending);
-      t->staging_start = 0;
-      t->staging_end = pending;
-    }
-    if (t->staging_end + len > t->staging_cap) {
-      t->staging_cap = MAX (t->staging_end + len, 64 * 1024);
-      t->staging = g_realloc (t->staging, t->staging_cap);
-    }
-  }
-  memcpy (t->staging + t->staging_end, data, len);
-  t->staging_end += len;
-}
-
 gssize
 rtmpe_transport_writev (
     RtmpeTransport *t, const GOutputVector *v, guint n_vectors, GError **error)
 {
   gsize accepted = 0;
 
-  if (!t->ssl && !t->rc4_out) {
+  if (!t->ssl && !t->rc4_out && rtmpe_transport_pending (t) == 0) {
     GError *err = NULL;
     gssize n;
 

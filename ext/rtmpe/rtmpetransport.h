@@ -44,17 +44,21 @@ gchar *rtmpe_transport_describe_tls (RtmpeTransport *t);
 SSL_CTX *rtmpe_tls_server_context_new (
     const gchar *cert_file, const gchar *key_file, GError **error);
 
-/* Takes @len bytes as they are (no filter), to be sent before anything
- * offered later: the handshake's last packet, queued when RC4 is switched
- * on, must still go out in clear. */
-void rtmpe_transport_stage (RtmpeTransport *t, const guint8 *data, gsize len);
-
 /* RTMPE: from now on every byte read is decrypted with @decrypt and every
  * byte written is encrypted with @encrypt (both already past their 1536
  * byte discard). Takes ownership of both. */
 void rtmpe_transport_set_rc4 (
     RtmpeTransport *t, RtmpeRc4 *encrypt, RtmpeRc4 *decrypt);
 gboolean rtmpe_transport_is_rc4 (RtmpeTransport *t);
+
+/* Stages every byte of @v to go out exactly as given, ahead of anything
+ * written later, whatever filter is installed after it: the handshake bytes
+ * still queued when RC4 is installed (a C2 made in the same read that
+ * brought S2) must leave in clear. Not with TLS. No cap (handshake packets
+ * are small); returns the bytes staged. Send them with
+ * rtmpe_transport_flush() or the next rtmpe_transport_writev(). */
+gsize rtmpe_transport_stage_clear (
+    RtmpeTransport *t, const GOutputVector *v, guint n_vectors);
 
 /* Reads up to @len bytes into @buf, deciphered. Returns the count, 0 at the
  * end of the stream, -1 on error (G_IO_ERROR_WOULD_BLOCK: wait for

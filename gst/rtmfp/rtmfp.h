@@ -54,7 +54,9 @@ typedef enum
  * @hmac_flags, @hmac_len, @sseq_flags: our HMAC and session sequence number
  *   offer (flags RTMFP_NEG_*; default SOR: "we send them if asked")
  * @introducer: answer IHellos for the peer ID of a connected peer with a
- *   Redirect to it and a Forwarded IHello to it
+ *   Redirect to it and a Forwarded IHello to it, and those for a peer ID
+ *   it does not know with a Redirect to the wildcard address 0.0.0.0:0
+ *   (MonaServer2's "unknown peer"; librtmfp and we fail the session)
  * @fihello_mode: what we do with a Forwarded IHello for us
  * @keepalive: ping an idle open session after this long
  * @idle_timeout: close a session that sent nothing for this long
@@ -117,6 +119,16 @@ typedef enum
   RTMFP_EVENT_FLOW_REJECTED, /* the far end rejected our flow: @code */
   RTMFP_EVENT_FLOW_CLOSED, /* our closed flow is acknowledged to the end */
 } RtmfpEventType;
+
+/* SESSION_FAILED: why, in @code */
+typedef enum
+{
+  RTMFP_FAILED_OTHER = 0, /* the handshake failed: @reason */
+  RTMFP_FAILED_TIMEOUT, /* nobody answered */
+  /* an introducer answered that it knows no peer of that peer ID (a
+   * Redirect to the wildcard address, as MonaServer2 sends) */
+  RTMFP_FAILED_UNKNOWN_PEER,
+} RtmfpFailure;
 
 typedef struct
 {

@@ -592,7 +592,12 @@ rtmfp_ack_chunk_build (GByteArray *b, guint64 flow_id, guint64 buffer_blocks,
     b_size = n;
     b_fit++;
   }
-  use_ranges = r_fit > b_fit || (r_fit == b_fit && r_size < b_size);
+  /* a bitmap only when it says more or is smaller: MonaTiny converts a
+   * Bitmap Ack into a Range Ack in place, writing a byte just past it, so
+   * an empty bitmap destroys the type of the next chunk in the packet (and
+   * the data it carried is never acknowledged); rtmfp-cpp and librtmfp
+   * send Range Acks only */
+  use_ranges = r_fit > b_fit || (r_fit == b_fit && r_size <= b_size);
 
   s = rtmfp_chunk_begin (
       b, use_ranges ? RTMFP_CHUNK_ACK_RANGES : RTMFP_CHUNK_ACK_BITMAP);

@@ -123,7 +123,8 @@ rtmfp_endpoint_session_closed (RtmfpEndpoint *ep, RtmfpSession *s)
 }
 
 static void
-fail_session (RtmfpEndpoint *ep, RtmfpSession *s, const gchar *reason)
+fail_session_code (
+    RtmfpEndpoint *ep, RtmfpSession *s, RtmfpFailure code, const gchar *reason)
 {
   RtmfpEvent *ev = g_new0 (RtmfpEvent, 1);
 
@@ -131,8 +132,15 @@ fail_session (RtmfpEndpoint *ep, RtmfpSession *s, const gchar *reason)
   s->state = S_OPEN_FAILED;
   ev->type = RTMFP_EVENT_SESSION_FAILED;
   ev->session = s->id;
+  ev->code = code;
   ev->reason = g_strdup (reason);
   rtmfp_endpoint_emit (ep, ev);
+}
+
+static void
+fail_session (RtmfpEndpoint *ep, RtmfpSession *s, const gchar *reason)
+{
+  fail_session_code (ep, s, RTMFP_FAILED_OTHER, reason);
 }
 
 /* Seals a startup packet (default key) and queues it, cut into Packet
@@ -577,6 +585,14 @@ handle_rhello (
   send_iikeying (ep, s);
 }
 
+static gboolean
+is_wildcard (const RtmfpAddress *a)
+{
+  static const guint8 zero[16] = { 0 };
+
+  return memcmp (a->addr, zero, a->family == 6 ? 16 : 4) == 0;
+}
+
 static void
 handle_redirect (
     RtmfpEndpoint *ep, const RtmfpAddress *from, const RtmfpRedirectChunk *c)
@@ -590,6 +606,12 @@ handle_redirect (
   if (c->n_addresses == 0) {
     if (add_candidate (s, from, ep->now))
       send_ihello (ep, s, from);
+    return;
+  }
+  if (c->n_addresses == 1 && c->addresses[0].port == 0 &&
+      is_wildcard (&c->addresses[0])) {
+    fail_session_code (ep, s, RTMFP_FAILED_UNKNOWN_PEER,
+        "the introducer knows no peer of that peer ID");
     return;
   }
   for (guint i = 0; i < c->n_addresses; i++) {
@@ -787,6 +809,25 @@ introduce (RtmfpEndpoint *ep, RtmfpSession *target, const RtmfpAddress *from,
       rtmfp_address_to_string (&target->dest, s2));
 }
 
+/* No peer of that peer ID here: a Redirect to the wildcard address. */
+static void
+redirect_unknown (
+    RtmfpEndpoint *ep, const RtmfpAddress *from, const RtmfpIHelloChunk *c)
+{
+  RtmfpRedirectChunk *r = g_new0 (RtmfpRedirectChunk, 1);
+  GByteArray *b = startup_packet_begin (ep);
+
+  r->tag = c->tag;
+  r->tag_len = c->tag_len;
+  r->addresses[0].family = 4;
+  r->n_addresses = 1;
+  rtmfp_redirect_chunk_build (b, r);
+  queue_startup_packet (ep, from, 0, b->data, b->len);
+  g_byte_array_unref (b);
+  g_free (r);
+  ep->stats.redirects_sent++;
+}
+
 static void
 handle_ihello (
     RtmfpEndpoint *ep, const RtmfpAddress *from, const RtmfpIHelloChunk *c)
@@ -806,6 +847,8 @@ handle_ihello (
 
     if (target && !rtmfp_address_equal (&target->dest, from))
       introduce (ep, target, from, c);
+    else if (!target)
+      redirect_unknown (ep, from, c);
   }
 }
 
@@ -1389,7 +1432,8 @@ rtmfp_endpoint_advance (RtmfpEndpoint *ep, guint64 now)
     }
     if (s->state == S_IHELLO_SENT || s->state == S_KEYING_SENT) {
       if (now >= s->open_deadline) {
-        fail_session (ep, s, "no answer (open timeout)");
+        fail_session_code (
+            ep, s, RTMFP_FAILED_TIMEOUT, "no answer (open timeout)");
         i++;
         continue;
       }

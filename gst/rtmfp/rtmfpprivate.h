@@ -50,6 +50,7 @@ typedef struct
   guint32 len;
   guint64 msg; /* first sequence number of its message */
   guint64 tsn;
+  guint64 pn; /* the packet of its last transmission */
   guint64 sent_time;
   guint16 transmit_size;
   guint8 fra;
@@ -209,6 +210,12 @@ struct _RtmfpSession
   gsize acked_accum;
   gsize outstanding; /* S_OUTSTANDING_BYTES */
   guint64 next_tsn;
+  /* data packets: numbered as sent; acknowledgements of a packet sent
+   * while no other was unacknowledged may be delayed by the receiver (up
+   * to 200 ms, RFC 7016 3.6.3.4.4), lone_ack is how long they take */
+  guint64 next_pn;
+  guint64 max_pn_acked;
+  guint64 lone_ack;
   guint64 max_tsn_ack;
   guint64 max_tsn_ack_sent_time;
   guint64 recovery_tsn; /* losses of transmissions below it: same episode */

@@ -16,7 +16,10 @@
  *    SRTT + max(SRTT/4, 1 ms), measured with microsecond send times;
  *  - a probe timeout (a few round trips, not 250 ms) resends the oldest
  *    outstanding fragment so that tail losses are revealed by the next
- *    acknowledgement, without touching the window;
+ *    acknowledgement, without touching the window; with a single data
+ *    packet unacknowledged it waits for the far end's delayed
+ *    acknowledgement (up to 200 ms, measured from earlier ones), and such
+ *    a possibly delayed acknowledgement is no round trip sample;
  *  - the window is reduced at most once per loss episode (NewReno's
  *    recovery point: losses of transmissions sent before the reduction
  *    belong to the same episode), by half, or by an eighth above 67200
@@ -48,6 +51,7 @@
 #define FARCLOSE_LINGER (19 * RTMFP_SEC)
 #define SEND_LINGER (130 * RTMFP_SEC)
 #define RECV_LINGER (120 * RTMFP_SEC)
+#define LONE_ACK_INIT (200 * RTMFP_MS)
 #define CONTROL_MAX 8192
 #define PING_MAX 512
 
@@ -81,6 +85,8 @@ rtmfp_session_new (RtmfpEndpoint *ep, guint32 id, gboolean initiator)
   s->cwnd = CWND_INIT;
   s->ssthresh = G_MAXSIZE;
   s->next_tsn = 1;
+  s->next_pn = 1;
+  s->lone_ack = LONE_ACK_INIT;
   s->delack_alarm = RTMFP_NEVER;
   s->timeout_alarm = RTMFP_NEVER;
   s->pto_alarm = RTMFP_NEVER;
@@ -271,6 +277,15 @@ probe_timeout (RtmfpSession *s)
   else
     pto = MAX (2 * s->srtt, s->srtt + 4 * s->rttvar);
   pto = MAX (pto, s->ep->config.min_probe_timeout);
+  /* A receiver acknowledges at once only every second packet; the ack of a
+   * lone packet may wait for its delayed-ack alarm, 200 ms in RFC 7016
+   * 3.6.3.4.4 and in rtmfp-cpp. Probing sooner resends every lone packet
+   * of sparse traffic (live against tcserver: a third of a publisher's
+   * packets). So with one data packet unacknowledged, wait for what such
+   * acknowledgements have taken (200 ms until we know better). */
+  if (s->next_pn - 1 - s->max_pn_acked <= 1)
+    pto = MAX (
+        pto, s->lone_ack + s->lone_ack / 4 + s->ep->config.min_probe_timeout);
   pto <<= MIN (s->pto_count, 6);
   return MIN (pto, s->erto);
 }
@@ -284,8 +299,11 @@ typedef struct
   gsize acked_bytes;
   guint64 max_tsn;
   guint64 max_tsn_sent_time;
-  guint64 rtt_sample_sent;
-  gboolean have_rtt_sample;
+  /* the newest data packet acknowledged */
+  guint64 max_pn;
+  guint64 max_pn_sent_time;
+  gboolean max_pn_sent_once; /* one of its fragments was sent only then */
+  gboolean user_data; /* the packet carried data too */
   /* Next User Data context */
   gboolean have_prev;
   guint64 prev_flow, prev_seq, prev_fsn;
@@ -352,9 +370,13 @@ ack_entry (RtmfpSession *s, RtmfpSendFlow *f, guint64 seq, PacketCtx *ctx)
     ctx->max_tsn = e->tsn;
     ctx->max_tsn_sent_time = e->sent_time;
   }
-  if (e->sends == 1 && e->sent_time > ctx->rtt_sample_sent) {
-    ctx->rtt_sample_sent = e->sent_time;
-    ctx->have_rtt_sample = TRUE;
+  if (e->pn > ctx->max_pn) {
+    ctx->max_pn = e->pn;
+    ctx->max_pn_sent_time = e->sent_time;
+    ctx->max_pn_sent_once = e->sends == 1;
+  } else if (e->pn == ctx->max_pn && e->sends == 1) {
+    /* a fragment that was in no other packet: the sample is good */
+    ctx->max_pn_sent_once = TRUE;
   }
   e->acked = 1;
   f->live--;
@@ -700,6 +722,19 @@ detect_losses (RtmfpSession *s, guint64 now, PacketCtx *ctx)
   }
 }
 
+/* Whether @d, the time to the acknowledgement of a lone packet, can be a
+ * round trip rather than a round trip plus the far end's delayed-ack wait:
+ * no longer than the timestamp-echo round trip (which leaves out how long
+ * the far end held our timestamp, RFC 7016 3.5.2.2) allows for, or than
+ * twice the round trip measured so far. */
+static gboolean
+plausible_round_trip (RtmfpSession *s, guint64 d)
+{
+  if (s->srtt_ts_valid && d <= s->srtt_ts + 4 * s->rttvar_ts + 8 * RTMFP_MS)
+    return TRUE;
+  return s->srtt_valid && d <= 2 * s->srtt + RTMFP_MS;
+}
+
 static gboolean
 fastgrow_allowed (RtmfpSession *s, guint64 now)
 {
@@ -729,8 +764,23 @@ after_acks (RtmfpSession *s, guint64 now, PacketCtx *ctx)
     s->max_tsn_ack = ctx->max_tsn;
     s->max_tsn_ack_sent_time = ctx->max_tsn_sent_time;
   }
-  if (ctx->have_rtt_sample && now >= ctx->rtt_sample_sent)
-    fine_rtt_sample (s, now - ctx->rtt_sample_sent);
+  if (ctx->max_pn > s->max_pn_acked) {
+    /* The acknowledgement of one packet alone may have been delayed (the
+     * far end waited for a second packet); not when it came with data, as
+     * an answer does (a command's result), at once whatever the far end's
+     * delayed-ack alarm is. */
+    gboolean lone = ctx->max_pn == s->max_pn_acked + 1 && !ctx->user_data;
+    /* the round trip: to the newest transmission acknowledged, if one of
+     * its fragments was in no other packet (Karn) */
+    gboolean sample = ctx->max_pn_sent_once && now >= ctx->max_pn_sent_time;
+    guint64 d = sample ? now - ctx->max_pn_sent_time : 0;
+
+    if (lone && sample)
+      s->lone_ack = d >= s->lone_ack ? d : (7 * s->lone_ack + d) / 8;
+    if (sample && (!lone || plausible_round_trip (s, d)))
+      fine_rtt_sample (s, d);
+    s->max_pn_acked = ctx->max_pn;
+  }
   detect_losses (s, now, ctx);
   if (ctx->new_episode) {
     loss_response (s, now, ctx->pre_ack_outstanding);
@@ -836,6 +886,7 @@ rtmfp_session_process_chunks (RtmfpSession *s, guint64 now,
           fsn = c.seq - c.fsn_offset;
         }
         ctx.have_prev = TRUE;
+        ctx.user_data = TRUE;
         ctx.prev_flow = flow;
         ctx.prev_seq = seq;
         ctx.prev_fsn = fsn;
@@ -1169,6 +1220,7 @@ add_data (RtmfpSession *s, guint64 now, GByteArray *b, gsize max)
       e->sent_abandoned = e->abandoned;
       e->transmit_size = size;
       e->tsn = s->next_tsn++;
+      e->pn = s->next_pn;
       e->sent_time = now;
       if (e->sends < 255)
         e->sends++;
@@ -1191,6 +1243,7 @@ add_data (RtmfpSession *s, guint64 now, GByteArray *b, gsize max)
   if (n)
     s->send_rr = (s->send_rr + 1) % n;
   if (any) {
+    s->next_pn++;
     s->data_packet_count++;
     s->timeout_alarm = now + s->erto;
     s->pto_alarm = now + probe_timeout (s);
@@ -1312,6 +1365,9 @@ on_probe_timeout (RtmfpSession *s, guint64 now)
     RtmfpSendEntry *e = rtmfp_send_flow_entry (r->flow, r->seq);
 
     if (e && !e->acked && e->in_flight && e->tsn == r->tsn) {
+      /* a lone packet's acknowledgement is late: expect longer delays */
+      if (s->next_pn - 1 - s->max_pn_acked <= 1)
+        s->lone_ack = MAX (s->lone_ack, MIN (2 * s->lone_ack, LONE_ACK_INIT));
       entry_not_in_flight (s, r->flow, e, r->seq);
       g_free (r);
       g_queue_delete_link (&s->tsn_queue, l);

@@ -319,7 +319,13 @@ reader_parse_header (RtmpChunkReader *r, const guint8 *p, gsize avail,
   }
 
   cs = cs_table_lookup (&r->streams, csid);
-  if (G_UNLIKELY (!cs && fmt != 0)) {
+  /* A type 1 header carries everything but the message stream id, so a
+   * chunk stream may start with one: librtmp sends the header type its
+   * caller asks for, and rtmpsrv begins chunk streams 2 and 3 with type 1.
+   * Like librtmp, FFmpeg and nginx-rtmp, take the missing fields as zeros:
+   * message stream 0, the timestamp delta counted from 0. Types 2 and 3
+   * lack the length. */
+  if (G_UNLIKELY (!cs && fmt >= 2)) {
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_PROTOCOL,
         "chunk at byte offset %" G_GUINT64_FORMAT
         ": type %u header on chunk stream %u, which has had no type 0 header",
@@ -409,6 +415,11 @@ reader_parse_header (RtmpChunkReader *r, const guint8 *p, gsize avail,
       cs->csid = csid;
       cs_table_insert (&r->streams, csid, cs);
       r->n_streams++;
+      if (fmt == 1)
+        GST_WARNING ("chunk at byte offset %" G_GUINT64_FORMAT
+                     ": chunk stream %u starts with a type 1 header; taken "
+                     "as message stream 0, timestamp counted from 0",
+            off, csid);
     }
 
     switch (fmt) {

@@ -739,6 +739,11 @@ rtmp_command_get_info (const RtmpCommand *cmd)
     if (is_map (a))
       return a;
   }
+  /* librtmfp's P2P publisher leaves out the null command object: its
+   * onStatus is "onStatus", 0, {level, code, description} */
+  if (is_map (cmd->command_object) &&
+      amf_value_get_property_string (cmd->command_object, "code"))
+    return cmd->command_object;
   return NULL;
 }
 

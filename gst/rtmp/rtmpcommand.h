@@ -198,8 +198,9 @@ RtmpCommand *rtmp_command_new_on_metadata (AmfValue *metadata);
 /* ---- reading ---- */
 
 /* The info object of onStatus, _result and _error: the first argument
- * that is an object or ECMA array (or AMF3 array); NULL when there is
- * none. */
+ * that is an object or ECMA array (or AMF3 array), else the command object
+ * if it is one with a string "code" (librtmfp leaves out the null command
+ * object of its P2P onStatus); NULL when there is none. */
 const AmfValue *rtmp_command_get_info (const RtmpCommand *cmd);
 /* level, code and description of the info object (each may be NULL);
  * FALSE when there is no info object with a string code. */

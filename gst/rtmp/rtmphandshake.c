@@ -852,11 +852,15 @@ rtmp_handshake_push_eof (RtmpHandshake *hs, GError **error)
   }
   if (!hs->server && hs->requested != RTMP_HANDSHAKE_TYPE_PLAIN &&
       hs->state != STATE_WAIT_PEER2 && hs->have == 0) {
-    /* nginx-rtmp, SRS and FFmpeg close on a C0 they do not know */
+    /* nginx-rtmp, SRS and FFmpeg close on a C0 they do not know; librtmp's
+     * servers (rtmpsrv, rtmpsuck) on 09 */
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_HANDSHAKE,
         "the server closed the connection instead of answering the RTMPE "
-        "handshake (type 0x%02x): it does not speak RTMPE",
-        hs->requested);
+        "handshake (type 0x%02x): it does not speak RTMPE%s",
+        hs->requested,
+        hs->requested == RTMP_HANDSHAKE_TYPE_RTMPE ?
+            "" :
+            ", or not this type (librtmp's servers take only 06 and 08)");
     hs->state = STATE_ERROR;
     return RTMP_HANDSHAKE_ERROR;
   }

@@ -58,6 +58,10 @@ struct _RtmpSession
   gchar *publish_type;
   guint32 buffer_length;
   gboolean fourcc_list;
+  gboolean connect_only;
+  gboolean send_peer_info;
+  gchar **peer_addresses;
+  guint32 direct_stream_id;
   ClientState state;
   guint32 stream_id;
 
@@ -69,6 +73,7 @@ struct _RtmpSession
   guint32 next_stream_id;
   GArray *streams; /* ServerStream */
   guint32 peer_bandwidth;
+  gboolean direct;
 
   /* both */
   gboolean message_mode;
@@ -105,7 +110,7 @@ rtmp_session_event_type_name (RtmpSessionEventType type)
 {
   static const gchar *names[] = { "connected", "started", "media", "eos",
     "error", "status", "connect-request", "publish-request", "play-request",
-    "pong" };
+    "pong", "peer-info" };
 
   return type < G_N_ELEMENTS (names) ? names[type] : "unknown";
 }
@@ -122,6 +127,7 @@ rtmp_session_event_free (RtmpSessionEvent *ev)
   g_free (ev->app);
   g_free (ev->tc_url);
   g_free (ev->stream);
+  g_strfreev (ev->addresses);
   g_free (ev);
 }
 
@@ -171,6 +177,10 @@ rtmp_session_new_client (const RtmpClientConfig *config)
   s->chunk_size = config->chunk_size;
   s->window_ack_size = config->window_ack_size;
   s->fourcc_list = config->fourcc_list;
+  s->connect_only = config->connect_only;
+  s->send_peer_info = config->send_peer_info;
+  s->peer_addresses = g_strdupv ((gchar **) config->peer_addresses);
+  s->direct_stream_id = config->direct_stream_id;
   s->state = CLIENT_IDLE;
   return s;
 }
@@ -188,6 +198,7 @@ rtmp_session_new_server (const RtmpServerConfig *config)
   s->peer_bandwidth =
       config->peer_bandwidth ? config->peer_bandwidth : s->window_ack_size;
   s->next_stream_id = 1;
+  s->direct = config->direct;
   s->streams = g_array_new (FALSE, TRUE, sizeof (ServerStream));
   return s;
 }
@@ -208,6 +219,7 @@ rtmp_session_free (RtmpSession *s)
     g_ptr_array_unref (s->connect_args);
   g_free (s->stream);
   g_free (s->publish_type);
+  g_strfreev (s->peer_addresses);
   if (s->streams) {
     for (guint i = 0; i < s->streams->len; i++)
       g_free (g_array_index (s->streams, ServerStream, i).name);
@@ -349,6 +361,8 @@ client_fail (RtmpSession *s, const gchar *code, const gchar *description,
   GST_WARNING ("%s", ev->error->message);
 }
 
+static void client_stream_created (RtmpSession *s, guint32 stream_id);
+
 void
 rtmp_session_start (RtmpSession *s)
 {
@@ -359,6 +373,11 @@ rtmp_session_start (RtmpSession *s)
 
   if (s->server || s->state != CLIENT_IDLE)
     return;
+  if (s->direct_stream_id) {
+    /* RTMFP direct P2P: the NetStream exists as soon as we use it */
+    client_stream_created (s, s->direct_stream_id);
+    return;
+  }
   rtmp_connect_params_init (&params, s->app, s->tc_url);
   params.flash_ver = s->flash_version;
   params.swf_url = s->swf_url;
@@ -389,6 +408,18 @@ client_connected (RtmpSession *s)
     send_message (s, rtmp_control_new_window_ack_size (s->window_ack_size));
   if (s->chunk_size > RTMP_CHUNK_SIZE_DEFAULT)
     send_message (s, rtmp_control_new_set_chunk_size (s->chunk_size));
+  if (s->send_peer_info) {
+    RtmpCommand *cmd = rtmp_command_new ("setPeerInfo", 0, NULL);
+
+    for (guint i = 0; s->peer_addresses && s->peer_addresses[i]; i++)
+      rtmp_command_add_argument (
+          cmd, amf_value_new_string (s->peer_addresses[i]));
+    send_command (s, cmd, 0);
+  }
+  if (s->connect_only) {
+    s->state = CLIENT_STARTED;
+    return;
+  }
   if (s->publish) {
     send_command (s,
         rtmp_command_new_release_stream (
@@ -418,6 +449,10 @@ client_stream_created (RtmpSession *s, guint32 stream_id)
 
     rtmp_publish_type_from_string (s->publish_type, &type);
     send_command (s, rtmp_command_new_publish (0, s->stream, type), stream_id);
+  } else if (s->direct_stream_id) {
+    /* a peer plays what it publishes live: "play", 0, null, name */
+    send_command (
+        s, rtmp_command_new_play (0, s->stream, -2, -1, TRUE), stream_id);
   } else {
     send_message (s,
         rtmp_user_control_new_set_buffer_length (stream_id, s->buffer_length));
@@ -633,10 +668,35 @@ server_command (
     ev->tc_url = g_strdup (amf_value_get_property_string (obj, "tcUrl"));
     return TRUE;
   }
-  if (!s->connected) {
+  if (!s->connected && !s->direct) {
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_PROTOCOL,
         "'%s' before connect was accepted", cmd->name);
     return FALSE;
+  }
+
+  if (rtmp_command_is (cmd, "setPeerInfo")) {
+    GPtrArray *a = g_ptr_array_new ();
+    const gchar *str;
+
+    /* librtmfp leaves out the null command object */
+    if ((str = amf_value_get_string (cmd->command_object)))
+      g_ptr_array_add (a, g_strdup (str));
+    for (guint i = 0; i < cmd->arguments->len && a->len < 64; i++)
+      if ((str = amf_value_get_string (g_ptr_array_index (cmd->arguments, i))))
+        g_ptr_array_add (a, g_strdup (str));
+    g_ptr_array_add (a, NULL);
+    ev = event_new (s, RTMP_SESSION_EVENT_PEER_INFO);
+    ev->addresses = (gchar **) g_ptr_array_free (a, FALSE);
+    return TRUE;
+  }
+  if (s->direct &&
+      (rtmp_command_is (cmd, "publish") || rtmp_command_is (cmd, "play")) &&
+      stream_id != 0 && !find_stream (s, stream_id) &&
+      s->streams->len < MAX_STREAMS) {
+    /* direct P2P: the peer's NetStream needs no createStream */
+    ServerStream st = { stream_id, STREAM_CREATED, NULL };
+
+    g_array_append_val (s->streams, st);
   }
 
   if (rtmp_command_is (cmd, "createStream")) {

@@ -48,6 +48,14 @@ typedef struct _RtmpSession RtmpSession;
  *   connect (128 keeps the protocol default)
  * @window_ack_size: the acknowledgement window we announce
  * @fourcc_list: advertise Enhanced RTMP codecs (fourCcList) in connect
+ * @connect_only: connect and stay connected, no stream (@stream unused):
+ *   an RTMFP NetConnection kept for P2P introduction
+ * @send_peer_info: RTMFP: send setPeerInfo right after connect is accepted,
+ *   with @peer_addresses ("1.2.3.4:5", "[v6]:5"; NULL-terminated, may be
+ *   NULL for none), which servers need before they introduce us to peers
+ * @direct_stream_id: RTMFP direct P2P (no NetConnection): play or publish
+ *   at once on this NetStream of the peer; 0: connect, createStream, then
+ *   play or publish
  */
 typedef struct
 {
@@ -64,13 +72,23 @@ typedef struct
   guint32 chunk_size;
   guint32 window_ack_size;
   gboolean fourcc_list;
+  gboolean connect_only;
+  gboolean send_peer_info;
+  const gchar *const *peer_addresses;
+  guint32 direct_stream_id;
 } RtmpClientConfig;
 
+/**
+ * RtmpServerConfig:
+ * @direct: RTMFP direct P2P: there is no connect and no createStream; a
+ *   peer plays (or publishes) on a NetStream ID of its choosing
+ */
 typedef struct
 {
   guint32 chunk_size;
   guint32 window_ack_size;
   guint32 peer_bandwidth;
+  gboolean direct;
 } RtmpServerConfig;
 
 typedef enum
@@ -102,6 +120,8 @@ typedef enum
   RTMP_SESSION_EVENT_PLAY_REQUEST,
   /* a ping we sent came back after @rtt_ms */
   RTMP_SESSION_EVENT_PONG,
+  /* server (RTMFP): the client's setPeerInfo: its own @addresses */
+  RTMP_SESSION_EVENT_PEER_INFO,
 } RtmpSessionEventType;
 
 typedef struct
@@ -116,6 +136,7 @@ typedef struct
   gchar *stream;
   guint32 stream_id;
   guint32 rtt_ms;
+  gchar **addresses;
 } RtmpSessionEvent;
 
 void rtmp_session_event_free (RtmpSessionEvent *ev);

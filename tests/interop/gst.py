@@ -59,18 +59,22 @@ def env(extra=None):
     return e
 
 
-def launch(peers, pipeline, name, extra_env=None):
-    """Starts gst-launch-1.0 -e with @pipeline (a string). Returns the
-    process; its output is in peers.path(name + '.log')."""
+def launch(peers, pipeline, name, extra_env=None, netns=None):
+    """Starts gst-launch-1.0 -e with @pipeline (a string), inside @netns
+    (a peers.Netns) if given. Returns the process; its output is in
+    peers.path(name + '.log')."""
     need("gst-launch-1.0")
     args = ["gst-launch-1.0", "-e"] + shlex.split(pipeline)
+    if netns:
+        return netns.start(args, name, env=env(extra_env))
     return peers.start(args, name, env=env(extra_env))
 
 
-def run(peers, pipeline, name, timeout, extra_env=None, expect_ok=True):
+def run(peers, pipeline, name, timeout, extra_env=None, expect_ok=True,
+        netns=None):
     """Runs a pipeline to its end; asserts it ended as expected. Returns
     (returncode, log text)."""
-    p = launch(peers, pipeline, name, extra_env)
+    p = launch(peers, pipeline, name, extra_env, netns)
     rc = peers.wait(p, timeout, name)
     with open(p.logpath, "rb") as f:
         text = f.read().decode("utf-8", "replace")

@@ -56,13 +56,14 @@ def wait_until(predicate, timeout, what, proc=None, interval=0.02):
     raise TimeoutError(f"{what}: not ready after {timeout} s")
 
 
-def listening(port, proto="tcp"):
+def listening(port, proto="tcp", proc="/proc"):
     """Whether something listens on @port (TCP) or is bound to it (UDP),
     read from /proc/net: a probe connection would be taken by single-shot
-    servers such as `ffmpeg -listen 1` as their one client."""
+    servers such as `ffmpeg -listen 1` as their one client. @proc =
+    /proc/PID reads the tables of PID's network namespace."""
     for name in (proto, proto + "6"):
         try:
-            with open(f"/proc/net/{name}") as f:
+            with open(f"{proc}/net/{name}") as f:
                 next(f)
                 for line in f:
                     parts = line.split()
@@ -75,8 +76,14 @@ def listening(port, proto="tcp"):
     return False
 
 
-def wait_port(port, timeout=10, proc=None, proto="tcp"):
-    wait_until(lambda: listening(port, proto), timeout, f"port {port}", proc)
+def wait_port(port, timeout=10, proc=None, proto="tcp", netns=None):
+    """Waits until @port listens, on the host or, with @netns (a Netns), in
+    that namespace (@proc, a process inside it, is required then)."""
+    if netns is None:
+        wait_until(lambda: listening(port, proto), timeout, f"port {port}", proc)
+    else:
+        wait_until(lambda: netns.listening(port, proc, proto), timeout,
+                   f"port {port} in {netns.name}", proc)
 
 
 class Peers(contextlib.ExitStack):
@@ -142,6 +149,66 @@ class Peers(contextlib.ExitStack):
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Netns:
+    """A network namespace of the test's own (root only), with its loopback
+    up, for peers that bind fixed ports (librtmp's rtmpsrv and rtmpsuck:
+    0.0.0.0:1935). Named after the test process, so tests running in
+    parallel get one each. Deleted when @peers closes, after its processes
+    are stopped, whatever happened."""
+
+    def __init__(self, peers, tag):
+        if os.geteuid() != 0:
+            skip("network namespaces need root")
+        need("ip")
+        self.name = f"rtmpe-{os.getpid()}-{tag}"
+        self.peers = peers
+        r = subprocess.run(["ip", "netns", "add", self.name],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            skip(f"ip netns add failed: {r.stderr.strip()}")
+        # after Peers' own clean-up (ExitStack: last in, first out), so the
+        # processes inside are stopped first
+        peers.callback(self.delete)
+        peers.callback(self._stop_peers)
+        subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"],
+                       check=True, capture_output=True)
+        self.inode = os.stat(f"/run/netns/{self.name}").st_ino
+
+    def _stop_peers(self):
+        for p in self.peers.procs:
+            self.peers.stop(p, timeout=3)
+
+    def delete(self):
+        r = subprocess.run(["ip", "netns", "delete", self.name],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            log(f"ip netns delete {self.name}: {r.stderr.strip()}")
+
+    def wrap(self, args, env=None):
+        """@args run inside the namespace, and the environment to start them
+        with. LD_PRELOAD (the sanitizer runtime) is handed to the command
+        only, through env(1), not to ip(8)."""
+        env = dict(os.environ if env is None else env)
+        pre = [f"LD_PRELOAD={env.pop('LD_PRELOAD')}"] if "LD_PRELOAD" in env else []
+        return ["ip", "netns", "exec", self.name, "env", *pre, *args], env
+
+    def start(self, args, name, env=None, **kw):
+        args, env = self.wrap(args, env)
+        return self.peers.start(args, name, env=env, **kw)
+
+    def inside(self, proc):
+        """Whether @proc (a Popen) has entered the namespace yet."""
+        try:
+            return os.stat(f"/proc/{proc.pid}/ns/net").st_ino == self.inode
+        except OSError:
+            return False
+
+    def listening(self, port, proc, proto="tcp"):
+        """Whether @port listens in the namespace, read through @proc, a
+        process inside it (until it is, nothing counts)."""
+        return self.inside(proc) and listening(port, proto, f"/proc/{proc.pid}")
+
+
 def tail(path, n=40):
     try:
         with open(path, "rb") as f:
@@ -161,8 +228,10 @@ class Nginx:
     published stream to <dir>/record/<name>.flv so a test can check what the
     server stored."""
 
-    def __init__(self, peers, record=True, chunk_size=4096, extra_app=""):
+    def __init__(self, peers, record=True, chunk_size=4096, extra_app="",
+                 netns=None):
         need("nginx")
+        self.netns = netns
         if not os.path.exists(NGINX_RTMP_MODULE):
             skip("libnginx-mod-rtmp is not installed")
         self.peers = peers
@@ -196,9 +265,12 @@ rtmp {{
         self.start()
 
     def start(self):
-        self.proc = self.peers.start(
-            ["nginx", "-p", self.prefix, "-c", self.conf], f"nginx-{self.port}")
-        wait_port(self.port, 10, self.proc)
+        args = ["nginx", "-p", self.prefix, "-c", self.conf]
+        if self.netns:
+            self.proc = self.netns.start(args, f"nginx-{self.port}")
+        else:
+            self.proc = self.peers.start(args, f"nginx-{self.port}")
+        wait_port(self.port, 10, self.proc, netns=self.netns)
 
     def stop(self):
         self.peers.stop(self.proc)

@@ -1174,9 +1174,10 @@ test_malformed (void)
   /* a short Abort */
   check_error ("02 000000 000003 02 00000000  000001", 0, 0, 0, RTMP_ERROR,
       RTMP_ERROR_TRUNCATED, "Abort");
-  /* types 1, 2, 3 on a chunk stream never seen (after a good message) */
-  check_error ("03 000000 000001 14 00000000 aa  45 000000 000001 14 bb", 0, 0,
-      1, RTMP_ERROR, RTMP_ERROR_PROTOCOL, "chunk stream 5");
+  /* types 2 and 3 on a chunk stream never seen (after a good message);
+   * type 1 is accepted there (test_type1_starts_chunk_stream) */
+  check_error ("03 000000 000001 14 00000000 aa  85 000000 bb", 0, 0, 1,
+      RTMP_ERROR, RTMP_ERROR_PROTOCOL, "chunk stream 5");
   check_error ("84 000000 bb", 0, 0, 0, RTMP_ERROR, RTMP_ERROR_PROTOCOL,
       "type 2 header on chunk stream 4");
   check_error (
@@ -1209,6 +1210,35 @@ test_malformed (void)
   /* the error offset is that of the chunk */
   check_error ("03 000000 000001 14 00000000 aa  c9", 0, 0, 1, RTMP_ERROR,
       RTMP_ERROR_PROTOCOL, "byte offset 13");
+}
+
+/* librtmp's rtmpsrv starts chunk streams 2 and 3 with a type 1 header
+ * (seen on the wire: 43 000000 0000ec 14 ... for the connect _result):
+ * message stream 0, the delta counted from 0, as librtmp, FFmpeg and
+ * nginx-rtmp read it */
+static void
+test_type1_starts_chunk_stream (void)
+{
+  GByteArray *b = g_byte_array_new ();
+  RtmpMessage *m[3];
+
+  /* User Control on chunk stream 2, 6 bytes, delta 0 */
+  put_hex (b, "42  00 00 00  00 00 06  04");
+  put_pattern (b, 1, 0, 6);
+  /* a command on chunk stream 3, 150 bytes (two chunks), delta 5 */
+  put_hex (b, "43  00 00 05  00 00 96  14");
+  put_pattern (b, 2, 0, 128);
+  put_hex (b, "c3");
+  put_pattern (b, 2, 128, 150);
+  /* the next one on chunk stream 3: delta 10 from 5 */
+  put_hex (b, "43  00 00 0a  00 00 03  14");
+  put_pattern (b, 3, 0, 3);
+  m[0] = mk_pat (4, 0, 0, 2, 1, 6);
+  m[1] = mk_pat (20, 5, 0, 3, 2, 150);
+  m[2] = mk_pat (20, 15, 0, 3, 3, 3);
+  check_stream (b, m, 3, TRUE);
+  free_msgs (m, 3);
+  g_byte_array_unref (b);
 }
 
 /* a type 0/1/2 header mid-message that repeats the message's fields is
@@ -1598,6 +1628,8 @@ main (int argc, char **argv)
   g_test_add_func ("/chunk/max-message", test_max_message);
   g_test_add_func ("/chunk/one-byte-chunks", test_one_byte_chunks);
   g_test_add_func ("/chunk/malformed", test_malformed);
+  g_test_add_func (
+      "/chunk/type1-starts-chunk-stream", test_type1_starts_chunk_stream);
   g_test_add_func (
       "/chunk/full-header-mid-message", test_full_header_mid_message);
   g_test_add_func (

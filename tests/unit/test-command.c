@@ -256,6 +256,31 @@ test_server_answers (void)
   rtmp_command_free (cmd);
   g_bytes_unref (b);
 
+  /* librtmfp's P2P publisher: no null command object, the info object in
+   * its place (RTMFP capture mona-librtmfp-p2p, and live against our own
+   * player) */
+  b = hex_bytes (
+      "02 0008 6f6e537461747573 00 0000000000000000"
+      " 03 0005 6c6576656c 02 0006 737461747573"
+      "    0004 636f6465 02 0014 4e657453747265616d2e506c61792e5374617274"
+      "    000b 6465736372697074696f6e 02 0017"
+      "         537461727465642070 6c6179696e67 2070327074657374"
+      " 00 00 09");
+  cmd = parse_bytes (20, b);
+  g_assert_true (rtmp_command_is (cmd, "onStatus"));
+  g_assert_cmpuint (cmd->arguments->len, ==, 0);
+  g_assert_true (rtmp_command_get_status (cmd, &level, &code, &description));
+  g_assert_cmpstr (level, ==, "status");
+  g_assert_cmpstr (code, ==, "NetStream.Play.Start");
+  g_assert_cmpstr (description, ==, "Started playing p2ptest");
+  rtmp_command_free (cmd);
+  g_bytes_unref (b);
+  /* a command object without a code is no info object */
+  cmd = rtmp_command_new ("_result", 1, amf_value_new_object ());
+  amf_value_set_property_string (cmd->command_object, "fmsVer", "x");
+  g_assert_null (rtmp_command_get_info (cmd));
+  rtmp_command_free (cmd);
+
   /* with extra members */
   {
     AmfValue *extra = amf_value_new_object ();

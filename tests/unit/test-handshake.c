@@ -1011,6 +1011,39 @@ test_client_truncated_s2 (void)
       "server closed the connection after 1526 of the 1536 bytes of S2");
 }
 
+/* A server that closes instead of answering an RTMPE C0: nginx-rtmp on
+ * any, rtmpsrv on 09 */
+static void
+test_client_closed_before_s0 (void)
+{
+  static const struct
+  {
+    RtmpHandshakeType type;
+    const gchar *message;
+  } cases[] = {
+    { RTMP_HANDSHAKE_TYPE_RTMPE,
+        "the server closed the connection instead of answering the RTMPE "
+        "handshake (type 0x06): it does not speak RTMPE" },
+    { RTMP_HANDSHAKE_TYPE_RTMPE_BLOWFISH,
+        "the server closed the connection instead of answering the RTMPE "
+        "handshake (type 0x09): it does not speak RTMPE, or not this type "
+        "(librtmp's servers take only 06 and 08)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (RtmpHandshake) client = rtmp_handshake_new_client (
+        cases[i].type, TRUE, 0, rtmpe_crypto_openssl ());
+    g_autoptr (GByteArray) out = g_byte_array_new ();
+
+    g_assert_true (rtmp_handshake_get_initial (client, out, &error));
+    g_assert_cmpint (
+        rtmp_handshake_push_eof (client, &error), ==, RTMP_HANDSHAKE_ERROR);
+    g_assert_error (error, RTMP_ERROR, RTMP_ERROR_HANDSHAKE);
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+  }
+}
+
 /* A server that answers an RTMPE request with plain RTMP is refused: no
  * silent downgrade (librtmp goes on in clear) */
 static void
@@ -1253,6 +1286,8 @@ main (int argc, char **argv)
   g_test_add_func ("/handshake/client/truncated-s2", test_client_truncated_s2);
   g_test_add_func (
       "/handshake/client/refuses-downgrade", test_client_refuses_downgrade);
+  g_test_add_func (
+      "/handshake/client/closed-before-s0", test_client_closed_before_s0);
   g_test_add_func (
       "/handshake/client/refuses-simple-s1", test_client_refuses_simple_s1);
   g_test_add_func ("/handshake/client/plain-accepts-simple",

@@ -517,11 +517,15 @@ test_p2p_unknown_peer (void)
   rtmfp_sim_address (sim, S, &sa);
   rtmfp_endpoint_connect_peer (
       rtmfp_sim_endpoint (sim, I), rtmfp_sim_now (sim), nobody, &sa, 1, &error);
+  /* the introducer answers at once with a Redirect to the wildcard
+   * address, and the initiator fails the session: unknown peer */
   g_assert_true (run_until_event (
-      sim, &r, I, RTMFP_EVENT_SESSION_FAILED, 1, 200 * G_USEC_PER_SEC));
+      sim, &r, I, RTMFP_EVENT_SESSION_FAILED, 1, 2 * G_USEC_PER_SEC));
+  g_assert_cmpuint (find_event (&r, I, RTMFP_EVENT_SESSION_FAILED, 0)->code, ==,
+      RTMFP_FAILED_UNKNOWN_PEER);
   g_assert_cmpuint (
       rtmfp_endpoint_get_stats (rtmfp_sim_endpoint (sim, S))->redirects_sent,
-      ==, 0);
+      ==, 1);
   recorder_clear (&r);
   rtmfp_sim_free (sim);
 }

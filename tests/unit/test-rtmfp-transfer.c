@@ -33,6 +33,7 @@ mix (guint32 x)
 }
 
 static gsize frame_size; /* streaming: every message this size */
+static guint64 receiver_delack; /* receiver's delayed ack; 0: default */
 
 static gsize
 msg_size (guint flow, guint32 idx)
@@ -113,6 +114,10 @@ typedef struct
   guint32 frames_got;
   GHashTable *frame_sent_time;
   guint64 max_latency;
+  /* the receiver answers frames below this at once (request/response) */
+  guint32 echo_first;
+  gboolean has_reply_flow;
+  guint64 reply_flow;
 } Transfer;
 
 static gint
@@ -183,6 +188,19 @@ on_event (RtmfpSim *sim, guint node, RtmfpEvent *ev, gpointer user_data)
               g_printerr ("frame %u late by %.1f ms\n", idx, lat / 1000.0);
           }
           t->frames_got++;
+          if (idx < t->echo_first) {
+            RtmfpEndpoint *rep = rtmfp_sim_endpoint (sim, t->receiver);
+            GstBuffer *b = gst_buffer_new_allocate (NULL, 10, NULL);
+
+            gst_buffer_memset (b, 0, 0x5a, 10);
+            if (!t->has_reply_flow)
+              t->has_reply_flow = rtmfp_endpoint_open_flow (rep, t->rsession,
+                  (const guint8 *) "r", 1, TRUE, ev->flow, &t->reply_flow,
+                  NULL);
+            g_assert_true (rtmfp_endpoint_send (rep, rtmfp_sim_now (sim),
+                t->rsession, t->reply_flow, b, 0, NULL, NULL));
+            gst_buffer_unref (b);
+          }
         }
       }
       break;
@@ -282,6 +300,8 @@ setup (Transfer *t, double loss, guint32 seed, guint64 rate)
   t->sender = rtmfp_sim_add_node (t->sim, &c, &link);
   rtmfp_config_init (&c, crypto, TRUE);
   c.recv_buffer = 2 << 20;
+  if (receiver_delack)
+    c.delayed_ack = receiver_delack;
   t->receiver = rtmfp_sim_add_node (t->sim, &c, &link);
   for (guint i = 0; i < N_FLOWS; i++)
     t->rflows[i] = G_MAXUINT64;
@@ -423,6 +443,78 @@ test_stream_8mbps (void)
   rtmfp_sim_free (t.sim);
 }
 
+/* Sparse media (a 300-byte frame every 40 ms, or every 300 ms) to a
+ * receiver that delays the acknowledgement of a lone packet by 200 ms, as
+ * RFC 7016 3.6.3.4.4 allows and rtmfp-cpp does: no loss, so nothing may be
+ * sent twice. Live against tcserver the probe timeout (a few round trips)
+ * fired before every delayed acknowledgement, and about a third of the
+ * packets of a publisher were needless retransmissions. */
+static void
+run_sparse (guint64 interval, guint32 frames, guint32 echo_first)
+{
+  Transfer t = { 0 };
+  RtmfpSessionInfo si;
+  RtmfpSim *sim;
+
+  t.stream = TRUE;
+  t.frame_interval = interval;
+  t.frames = frames;
+  t.frame_size = frame_size = 300;
+  t.frame_sent_time = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  t.echo_first = echo_first;
+  receiver_delack = 200 * MS;
+  setup (&t, 0, 77, 12500000);
+  sim = t.sim;
+  t.next_frame = rtmfp_sim_now (sim);
+  g_assert_true (
+      rtmfp_sim_run (sim, rtmfp_sim_now (sim) + 600 * SEC, all_done, &t));
+  g_assert_cmpuint (t.errors, ==, 0);
+  g_assert_cmpuint (t.frames_got, ==, t.frames);
+  g_assert_true (rtmfp_endpoint_get_session_info (
+      rtmfp_sim_endpoint (sim, t.sender), t.session, &si));
+  g_print (
+      "# sparse frames every %" G_GUINT64_FORMAT " ms (the first %u "
+      "answered at once), acks delayed 200 ms: %u frames, %" G_GUINT64_FORMAT
+      " fragments, retransmissions %" G_GUINT64_FORMAT
+      " (probes %" G_GUINT64_FORMAT
+      "), worst latency %.1f ms, srtt %" G_GUINT64_FORMAT " us\n",
+      interval / MS, echo_first, t.frames_got, si.fragments_sent,
+      si.retransmissions, si.probe_retransmissions, t.max_latency / 1000.0,
+      si.srtt);
+  g_assert_cmpuint (si.retransmissions, ==, 0);
+  g_assert_cmpuint (si.probe_retransmissions, ==, 0);
+  g_assert_cmpuint (si.timeouts, ==, 0);
+  /* a delayed acknowledgement is no round trip (200 us here) */
+  g_assert_cmpuint (si.srtt, <, 10 * MS);
+  g_hash_table_unref (t.frame_sent_time);
+  frame_size = 0;
+  receiver_delack = 0;
+  rtmfp_sim_free (sim);
+}
+
+static void
+test_sparse_40ms (void)
+{
+  run_sparse (40 * MS, 250, 0);
+}
+
+static void
+test_sparse_300ms (void)
+{
+  run_sparse (300 * MS, 40, 0);
+}
+
+/* Commands answered at once (connect, createStream, play: the answer
+ * carries the acknowledgement), then media nobody answers: the quick
+ * answers say nothing of the far end's delayed acknowledgements. Live
+ * against tcserver the last lone packet of a publisher was probed after
+ * 158 ms, before tcserver's 200 ms delayed acknowledgement. */
+static void
+test_sparse_after_answers (void)
+{
+  run_sparse (300 * MS, 40, 10);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -433,5 +525,11 @@ main (int argc, char **argv)
   g_test_add_func ("/rtmfp/transfer/bulk-loss-5", test_bulk_5);
   g_test_add_func ("/rtmfp/transfer/bulk-loss-20", test_bulk_20);
   g_test_add_func ("/rtmfp/transfer/stream-8mbps-loss-5", test_stream_8mbps);
+  g_test_add_func (
+      "/rtmfp/transfer/sparse-delayed-acks-40ms", test_sparse_40ms);
+  g_test_add_func (
+      "/rtmfp/transfer/sparse-delayed-acks-300ms", test_sparse_300ms);
+  g_test_add_func ("/rtmfp/transfer/sparse-delayed-acks-after-answers",
+      test_sparse_after_answers);
   return g_test_run ();
 }

@@ -426,6 +426,113 @@ test_acknowledgements (void)
   pair_clear (&p);
 }
 
+/* RTMFP: a NetConnection kept for introduction: connect, setPeerInfo with
+ * our addresses, and no stream */
+static void
+test_rtmfp_peer_info (void)
+{
+  const gchar *const addrs[] = { "192.0.2.1:1935", "[2001:db8::1]:1935", NULL };
+  RtmpClientConfig cc = { 0 };
+  RtmpServerConfig sc = { 0 };
+  Pair p;
+  RtmpSessionEvent *ev;
+
+  memset (&p, 0, sizeof (p));
+  cc.app = "live";
+  cc.tc_url = "rtmfp://127.0.0.1/live";
+  cc.connect_only = TRUE;
+  cc.send_peer_info = TRUE;
+  cc.peer_addresses = addrs;
+  p.client = rtmp_session_new_client (&cc);
+  p.server = rtmp_session_new_server (&sc);
+  p.message_mode = TRUE;
+  rtmp_session_set_message_mode (p.client, TRUE);
+  rtmp_session_set_message_mode (p.server, TRUE);
+  p.client_events =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_session_event_free);
+  p.server_events =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_session_event_free);
+  p.sent_types = g_ptr_array_new ();
+  rtmp_session_start (p.client);
+  pump (&p);
+  rtmp_session_accept_connect (p.server);
+  pump (&p);
+  g_assert_nonnull (find_event (p.client_events, RTMP_SESSION_EVENT_CONNECTED));
+  ev = find_event (p.server_events, RTMP_SESSION_EVENT_PEER_INFO);
+  g_assert_nonnull (ev);
+  g_assert_cmpuint (g_strv_length (ev->addresses), ==, 2);
+  g_assert_cmpstr (ev->addresses[0], ==, "192.0.2.1:1935");
+  g_assert_cmpstr (ev->addresses[1], ==, "[2001:db8::1]:1935");
+  /* no stream was asked for */
+  g_assert_null (find_event (p.server_events, RTMP_SESSION_EVENT_PLAY_REQUEST));
+  g_assert_null (
+      find_event (p.server_events, RTMP_SESSION_EVENT_PUBLISH_REQUEST));
+  g_assert_null (find_event (p.client_events, RTMP_SESSION_EVENT_ERROR));
+  pair_clear (&p);
+}
+
+/* RTMFP direct P2P: the subscriber plays on NetStream 2000001 of the
+ * publisher with no connect and no createStream; the publisher's onStatus
+ * may lack the null command object (librtmfp) */
+static void
+test_rtmfp_direct_play (void)
+{
+  RtmpClientConfig cc = { 0 };
+  RtmpServerConfig sc = { 0 };
+  Pair p;
+  RtmpSessionEvent *ev;
+  RtmpMessage *v = media (RTMP_MESSAGE_TYPE_VIDEO, 40, 3000);
+  RtmpCommand *st;
+  RtmpMessage *msg;
+  AmfValue *info;
+
+  memset (&p, 0, sizeof (p));
+  cc.stream = "p2ptest";
+  cc.direct_stream_id = 2000001;
+  sc.direct = TRUE;
+  p.client = rtmp_session_new_client (&cc);
+  p.server = rtmp_session_new_server (&sc);
+  p.message_mode = TRUE;
+  rtmp_session_set_message_mode (p.client, TRUE);
+  rtmp_session_set_message_mode (p.server, TRUE);
+  p.client_events =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_session_event_free);
+  p.server_events =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_session_event_free);
+  p.sent_types = g_ptr_array_new ();
+  rtmp_session_start (p.client);
+  pump (&p);
+  g_assert_null (
+      find_event (p.server_events, RTMP_SESSION_EVENT_CONNECT_REQUEST));
+  ev = find_event (p.server_events, RTMP_SESSION_EVENT_PLAY_REQUEST);
+  g_assert_nonnull (ev);
+  g_assert_cmpstr (ev->stream, ==, "p2ptest");
+  g_assert_cmpuint (ev->stream_id, ==, 2000001);
+  rtmp_session_accept_play (p.server, 2000001);
+  pump (&p);
+  ev = find_event (p.client_events, RTMP_SESSION_EVENT_STARTED);
+  g_assert_nonnull (ev);
+  g_assert_cmpuint (ev->stream_id, ==, 2000001);
+  g_assert_true (rtmp_session_send_media (p.server, v, 2000001, NULL));
+  pump (&p);
+  g_assert_cmpuint (
+      count_events (p.client_events, RTMP_SESSION_EVENT_MEDIA), ==, 2);
+
+  /* onStatus, 0, {info} as librtmfp sends it */
+  info =
+      rtmp_status_info_new ("status", "NetStream.Play.UnpublishNotify", "gone");
+  st = rtmp_command_new ("onStatus", 0, info);
+  msg = rtmp_command_to_message (st, FALSE, 2000001, NULL);
+  g_assert_true (rtmp_session_push_message (p.client, msg, 0, NULL));
+  take_events (p.client, p.client_events);
+  g_assert_cmpuint (
+      count_events (p.client_events, RTMP_SESSION_EVENT_EOS), ==, 1);
+  rtmp_message_free (msg);
+  rtmp_command_free (st);
+  rtmp_message_free (v);
+  pair_clear (&p);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -440,5 +547,7 @@ main (int argc, char **argv)
       "/session/command-before-connect", test_command_before_connect);
   g_test_add_func ("/session/ping", test_ping);
   g_test_add_func ("/session/acknowledgements", test_acknowledgements);
+  g_test_add_func ("/session/rtmfp-peer-info", test_rtmfp_peer_info);
+  g_test_add_func ("/session/rtmfp-direct-play", test_rtmfp_direct_play);
   return g_test_run ();
 }

@@ -237,6 +237,70 @@ start_tls (Pair *p, const gchar *host, const gchar *ca, gboolean verify,
   g_assert_no_error (error);
 }
 
+/* Bytes staged in clear before RC4 is installed (the handshake's C2) go
+ * out first and untouched; what is written after them is encrypted from
+ * the start of the keystream. Without a filter, staged bytes keep their
+ * place ahead of later writes too. */
+static void
+test_stage_clear (void)
+{
+  static const guint8 k1[16] = { 1 };
+  static const guint8 clear[] = "C2 in clear";
+  Pair p;
+  guint8 zeros[32] = { 0 }, wire[sizeof (clear) + sizeof (zeros)];
+  guint8 expect[sizeof (zeros)] = { 0 };
+  RtmpeRc4 *probe;
+  GError *error = NULL;
+  gsize got = 0;
+  gssize n;
+
+  pair_init (&p);
+  g_assert_cmpuint (
+      rtmpe_transport_stage_clear (p.a,
+          (GOutputVector[]){ { clear, 5 }, { clear + 5, sizeof (clear) - 5 } },
+          2),
+      ==, sizeof (clear));
+  rtmpe_transport_set_rc4 (
+      p.a, rtmpe_rc4_new (k1, 16, NULL), rtmpe_rc4_new (k1, 16, NULL));
+  n = rtmpe_transport_writev (
+      p.a, &(GOutputVector){ zeros, sizeof (zeros) }, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, sizeof (zeros));
+  while (got < sizeof (wire)) {
+    n = rtmpe_transport_read (p.b, wire + got, sizeof (wire) - got, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (n, >, 0);
+    got += n;
+  }
+  g_assert_cmpmem (wire, sizeof (clear), clear, sizeof (clear));
+  probe = rtmpe_rc4_new (k1, 16, NULL);
+  rtmpe_rc4_process (probe, expect, expect, sizeof (expect));
+  g_assert_cmpmem (
+      wire + sizeof (clear), sizeof (zeros), expect, sizeof (expect));
+  rtmpe_rc4_free (probe);
+  pair_clear (&p);
+
+  /* plain: the staged bytes stay ahead of a later writev */
+  pair_init (&p);
+  rtmpe_transport_stage_clear (
+      p.a, &(GOutputVector){ clear, sizeof (clear) }, 1);
+  n = rtmpe_transport_writev (
+      p.a, &(GOutputVector){ zeros, sizeof (zeros) }, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, sizeof (zeros));
+  g_assert_true (rtmpe_transport_flush (p.a, &error));
+  got = 0;
+  while (got < sizeof (wire)) {
+    n = rtmpe_transport_read (p.b, wire + got, sizeof (wire) - got, &error);
+    g_assert_no_error (error);
+    got += n;
+  }
+  g_assert_cmpmem (wire, sizeof (clear), clear, sizeof (clear));
+  g_assert_cmpmem (
+      wire + sizeof (clear), sizeof (zeros), zeros, sizeof (zeros));
+  pair_clear (&p);
+}
+
 static void
 test_tls_verified (void)
 {
@@ -340,6 +404,7 @@ main (int argc, char **argv)
   tls_setup ();
   g_test_add_func ("/transport/plain", test_plain);
   g_test_add_func ("/transport/rc4", test_rc4);
+  g_test_add_func ("/transport/stage-clear", test_stage_clear);
   g_test_add_func ("/transport/tls/verified", test_tls_verified);
   g_test_add_func ("/transport/tls/refused", test_tls_refused);
   g_test_add_func ("/transport/tls/server-config", test_tls_server_config);

@@ -54,6 +54,11 @@ gst_rtmpe_post_error (GstElement *element, const GError *error,
       case G_IO_ERROR_TIMED_OUT:
         text = "The server did not answer in time";
         break;
+      case G_IO_ERROR_NOT_FOUND:
+        /* RTMFP: the introducing server knows no such peer */
+        gcode = GST_RESOURCE_ERROR_NOT_FOUND;
+        text = "The server knows no peer of that peer ID";
+        break;
       case G_IO_ERROR_HOST_UNREACHABLE:
       case G_IO_ERROR_NETWORK_UNREACHABLE:
         text = "The server cannot be reached";
@@ -93,6 +98,8 @@ gst_rtmpe_post_error (GstElement *element, const GError *error,
     g_free (debug);
     debug = d;
   }
+  /* the server's own word goes in the sentence too */
   gst_element_message_full (element, GST_MESSAGE_ERROR, domain, gcode,
-      g_strdup (text), debug, __FILE__, G_STRFUNC, __LINE__);
+      code ? g_strdup_printf ("%s (%s)", text, code) : g_strdup (text), debug,
+      __FILE__, G_STRFUNC, __LINE__);
 }
