@@ -330,6 +330,32 @@ stop_handshake_timer_locked (RtmpeConnection *c)
   destroy_source (&c->timeout_source);
 }
 
+/* Writes what the handshake queued last (C2, or S0+S1+S2) while the
+ * transport still sends in clear: RC4 covers only the bytes after the
+ * handshake. On a fresh connection 1536 bytes always fit the socket, so
+ * the wait is a formality. Lock held. */
+static gboolean
+send_handshake_in_clear_locked (RtmpeConnection *c, GError **error)
+{
+  RtmpOutQueue *q = rtmp_session_get_out_queue (c->session);
+  GOutputVector v[MAX_VECTORS];
+
+  while (rtmp_out_queue_size (q) > 0) {
+    guint n = rtmp_out_queue_peek (q, v, MAX_VECTORS);
+    gssize accepted = rtmpe_transport_writev (c->transport, v, n, error);
+
+    if (accepted < 0)
+      return FALSE;
+    if (accepted > 0)
+      rtmp_out_queue_consume (q, accepted);
+    else if (!g_socket_condition_timed_wait (
+                 rtmpe_transport_get_socket (c->transport), G_IO_OUT,
+                 5 * G_USEC_PER_SEC, NULL, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* The RTMP handshake is done: install RC4 and hand what followed it to the
  * session. Lock held. */
 static gboolean
@@ -349,10 +375,14 @@ handshake_done_locked (RtmpeConnection *c, const guint8 *rest, gsize len,
   if (len > 0)
     leftover = gst_buffer_new_memdup (rest, len);
   if (rtmp_handshake_get_rc4_keys (c->handshake, dec_key, enc_key)) {
-    RtmpeRc4 *dec = rtmpe_rc4_new (dec_key, sizeof (dec_key), error);
-    RtmpeRc4 *enc =
-        dec ? rtmpe_rc4_new (enc_key, sizeof (enc_key), error) : NULL;
+    RtmpeRc4 *dec, *enc;
 
+    if (!send_handshake_in_clear_locked (c, error)) {
+      gst_clear_buffer (&leftover);
+      return FALSE;
+    }
+    dec = rtmpe_rc4_new (dec_key, sizeof (dec_key), error);
+    enc = dec ? rtmpe_rc4_new (enc_key, sizeof (enc_key), error) : NULL;
     if (!enc) {
       rtmpe_rc4_free (dec);
       gst_clear_buffer (&leftover);
