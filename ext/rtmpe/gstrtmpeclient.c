@@ -487,7 +487,9 @@ do_connect (GstRtmpeClient *c)
   c->socket_client = g_socket_client_new ();
   g_socket_client_set_enable_proxy (c->socket_client, FALSE);
   if (t->timeout) {
-    c->connect_timeout = g_timeout_source_new_seconds (t->timeout);
+    /* to the millisecond: GLib's second timers may fire 0.75 s late */
+    c->connect_timeout =
+        g_timeout_source_new (MIN (t->timeout, G_MAXUINT / 1000) * 1000);
     attach (c, c->connect_timeout, connect_timeout_cb);
   }
   addr = g_network_address_new (t->host, t->port);

@@ -670,8 +670,9 @@ rtmpe_connection_start (RtmpeConnection *c)
   c->next_ping_us =
       c->last_read_us + (gint64) c->config.ping_interval * 1000000;
   if (c->config.handshake_timeout) {
-    c->timeout_source =
-        g_timeout_source_new_seconds (c->config.handshake_timeout);
+    /* to the millisecond: GLib's second timers may fire 0.75 s late */
+    c->timeout_source = g_timeout_source_new (
+        MIN (c->config.handshake_timeout, G_MAXUINT / 1000) * 1000);
     g_source_set_callback (c->timeout_source, on_timeout, c, NULL);
     g_source_attach (c->timeout_source, c->context);
   }
