@@ -230,6 +230,21 @@ gst_rtmpe_sink_unlock_stop (GstBaseSink *bsink)
   return TRUE;
 }
 
+/* Publishers send metadata as @setDataFrame (the server keeps it and
+ * hands it to every player that joins); an FLV script tag carries it bare.
+ * Other data messages go as they are. */
+static void
+wrap_metadata (RtmpMessage *msg)
+{
+  GstBuffer *wrapped;
+
+  if (msg->type != RTMP_MESSAGE_TYPE_DATA_AMF0)
+    return;
+  wrapped = flv_data_wrap_set_data_frame (msg->payload);
+  gst_buffer_unref (msg->payload);
+  msg->payload = wrapped;
+}
+
 /* Which header slot a message belongs to, or -1. */
 static gint
 header_slot (const RtmpMessage *msg)
@@ -369,6 +384,7 @@ gst_rtmpe_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
 
   flv_parser_push (self->parser, gst_buffer_ref (buffer));
   while (ret == GST_FLOW_OK && (msg = flv_parser_pop (self->parser, &error))) {
+    wrap_metadata (msg);
     if (msg->type == RTMP_MESSAGE_TYPE_AUDIO ||
         msg->type == RTMP_MESSAGE_TYPE_VIDEO ||
         msg->type == RTMP_MESSAGE_TYPE_DATA_AMF0)
@@ -407,7 +423,10 @@ gst_rtmpe_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
       flv_parser_push (p, gst_buffer_ref (gst_value_get_buffer (v)));
   }
   while ((msg = flv_parser_pop (p, NULL))) {
-    gint slot = header_slot (msg);
+    gint slot;
+
+    wrap_metadata (msg);
+    slot = header_slot (msg);
 
     if (slot >= 0 && !self->headers[slot])
       store_header (self, slot, msg);
