@@ -685,6 +685,17 @@ gst_rtmpe_client_finish (
   return ok;
 }
 
+gboolean
+gst_rtmpe_client_has_failed (GstRtmpeClient *c)
+{
+  gboolean failed;
+
+  g_mutex_lock (&c->lock);
+  failed = c->state == ST_FAILED;
+  g_mutex_unlock (&c->lock);
+  return failed;
+}
+
 static gboolean
 shutdown_cb (gpointer data)
 {

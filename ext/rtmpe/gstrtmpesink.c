@@ -309,8 +309,10 @@ send_message (GstRtmpeSink *self, const RtmpMessage *msg)
     return GST_FLOW_OK;
   }
   g_mutex_lock (&self->lock);
-  if (!self->failed) {
-    /* not reported by the client thread (e.g. a message we cannot send) */
+  if (!self->failed && !gst_rtmpe_client_has_failed (self->client)) {
+    /* not for the client thread to report (e.g. a message we cannot
+     * send); a failure of the client is its own to report, with the
+     * server's status code, even when we see it first */
     self->failed = TRUE;
     g_mutex_unlock (&self->lock);
     gst_rtmpe_post_error (
