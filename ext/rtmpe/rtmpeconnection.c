@@ -547,9 +547,18 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
     }
     if (n == 0) {
       gst_buffer_unref (buf);
-      if (c->stage == STAGE_HANDSHAKE)
+      if (c->stage == STAGE_HANDSHAKE) {
         rtmp_handshake_push_eof (c->handshake, &error);
-      else if (!c->finishing)
+        if (g_error_matches (error, RTMP_ERROR, RTMP_ERROR_TRUNCATED)) {
+          /* the peer went away mid-handshake: the connection was lost
+           * (worth a reconnection), it sent nothing wrong */
+          GError *lost = g_error_new_literal (
+              G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, error->message);
+
+          g_error_free (error);
+          error = lost;
+        }
+      } else if (!c->finishing)
         error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
             "%s closed the connection during the %s", c->peer,
             stage_name (c->stage));
