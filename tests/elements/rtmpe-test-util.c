@@ -392,6 +392,89 @@ tu_wait_syn_sent (guint16 port, guint n, guint timeout_ms)
   return TRUE;
 }
 
+/* ---- a reference timer ---------------------------------------------------- */
+
+struct _TuRefTimer
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  guint ms;
+  gint64 started;
+  gint64 fired;
+  GMutex lock;
+  GCond cond;
+};
+
+static gboolean
+ref_timer_fired (gpointer data)
+{
+  TuRefTimer *t = data;
+
+  g_mutex_lock (&t->lock);
+  t->fired = g_get_monotonic_time ();
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+  g_main_loop_quit (t->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+ref_timer_thread (gpointer data)
+{
+  TuRefTimer *t = data;
+
+  g_main_context_push_thread_default (t->context);
+  g_main_loop_run (t->loop);
+  g_main_context_pop_thread_default (t->context);
+  return NULL;
+}
+
+TuRefTimer *
+tu_ref_timer_start (guint ms)
+{
+  TuRefTimer *t = g_new0 (TuRefTimer, 1);
+  GSource *source;
+
+  g_mutex_init (&t->lock);
+  g_cond_init (&t->cond);
+  t->ms = ms;
+  t->context = g_main_context_new ();
+  t->loop = g_main_loop_new (t->context, FALSE);
+  t->started = g_get_monotonic_time ();
+  source = g_timeout_source_new (ms);
+  g_source_set_callback (source, ref_timer_fired, t, NULL);
+  g_source_attach (source, t->context);
+  g_source_unref (source);
+  t->thread = g_thread_new ("ref-timer", ref_timer_thread, t);
+  return t;
+}
+
+gdouble
+tu_ref_timer_lateness (TuRefTimer *t)
+{
+  gdouble late;
+
+  g_mutex_lock (&t->lock);
+  while (!t->fired)
+    g_cond_wait (&t->cond, &t->lock);
+  late = (t->fired - t->started) / 1e6 - t->ms / 1000.0;
+  g_mutex_unlock (&t->lock);
+  return MAX (late, 0);
+}
+
+void
+tu_ref_timer_free (TuRefTimer *t)
+{
+  tu_ref_timer_lateness (t);
+  g_thread_join (t->thread);
+  g_main_loop_unref (t->loop);
+  g_main_context_unref (t->context);
+  g_mutex_clear (&t->lock);
+  g_cond_clear (&t->cond);
+  g_free (t);
+}
+
 /* ---- bus ----------------------------------------------------------------- */
 
 GstMessage *

@@ -74,6 +74,17 @@ void tu_blackhole_release (TuBlackhole *b);
  * SYN-SENT, i.e. a client is stuck connecting. */
 gboolean tu_wait_syn_sent (guint16 port, guint n, guint timeout_ms);
 
+/* A plain GLib timer for @ms on a thread and main context of its own, as
+ * the elements' timers run: how late it fires tells how much of an
+ * element's lateness the machine's load explains (a loaded machine
+ * delays every thread). */
+typedef struct _TuRefTimer TuRefTimer;
+
+TuRefTimer *tu_ref_timer_start (guint ms);
+/* Waits for it to fire; returns how late it fired, in seconds (>= 0). */
+gdouble tu_ref_timer_lateness (TuRefTimer *t);
+void tu_ref_timer_free (TuRefTimer *t);
+
 /* ---- bus ---- */
 
 /* The first ERROR on @bus within @timeout_ms, or NULL. */
