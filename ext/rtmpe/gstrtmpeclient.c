@@ -47,6 +47,8 @@ struct _GstRtmpeClient
   GSocketClient *socket_client;
   GCancellable *connect_cancellable;
   gboolean connect_timed_out;
+  /* the attempt's one deadline, from connecting to the start of the
+   * stream (timeout) */
   GSource *connect_timeout;
   GSource *retry_source;
   GSource *reap_source;
@@ -223,6 +225,7 @@ connection_lost (GstRtmpeClient *c, const GError *error, const gchar *code)
   gboolean retry;
 
   g_mutex_lock (&c->lock);
+  destroy_source (&c->connect_timeout);
   if (c->state == ST_FINISHING) {
     c->finish_ok = error == NULL;
     c->state = ST_DONE;
@@ -303,6 +306,7 @@ on_conn_event (RtmpeConnection *conn, RtmpSessionEvent *ev, gpointer data)
       reconnected = c->ever_started;
       c->ever_started = TRUE;
       c->attempt = 0;
+      destroy_source (&c->connect_timeout);
       if (c->state == ST_CONNECTING)
         c->state = ST_STARTED;
       c->connected_at = g_get_monotonic_time ();
@@ -353,6 +357,7 @@ on_conn_event (RtmpeConnection *conn, RtmpSessionEvent *ev, gpointer data)
       g_mutex_lock (&c->lock);
       if (c->state != ST_FAILED && c->state != ST_DONE) {
         c->state = ST_FAILED;
+        destroy_source (&c->connect_timeout);
         c->fatal = g_error_copy (ev->error);
         retire_conn_locked (c);
         g_cond_broadcast (&c->cond);
@@ -373,13 +378,29 @@ static gboolean
 connect_timeout_cb (gpointer data)
 {
   GstRtmpeClient *c = data;
+  GError *error;
 
   g_mutex_lock (&c->lock);
   destroy_source (&c->connect_timeout);
   c->connect_timed_out = TRUE;
-  if (c->connect_cancellable)
+  if (c->connect_cancellable) {
+    /* still connecting: on_tcp_connected () reports it */
     g_cancellable_cancel (c->connect_cancellable);
+    g_mutex_unlock (&c->lock);
+    return G_SOURCE_REMOVE;
+  }
+  if (c->state != ST_CONNECTING || !c->conn) {
+    g_mutex_unlock (&c->lock);
+    return G_SOURCE_REMOVE;
+  }
   g_mutex_unlock (&c->lock);
+  /* connected, but the handshakes or the start of the stream did not
+   * finish in time */
+  error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+      "no answer from %s:%u within %u s", c->target->host, c->target->port,
+      c->target->timeout);
+  connection_lost (c, error, NULL);
+  g_error_free (error);
   return G_SOURCE_REMOVE;
 }
 
@@ -402,7 +423,6 @@ on_tcp_connected (GObject *source, GAsyncResult *res, gpointer data)
   c->connect_pending = FALSE;
   if (c->quitting)
     g_main_loop_quit (c->loop);
-  destroy_source (&c->connect_timeout);
   g_clear_object (&c->connect_cancellable);
   g_clear_object (&c->socket_client);
   if (c->state != ST_CONNECTING) {
@@ -466,7 +486,9 @@ on_tcp_connected (GObject *source, GAsyncResult *res, gpointer data)
   cfg.fourcc_list = !c->publish;
   session = rtmp_session_new_client (&cfg);
 
-  ccfg.handshake_timeout = t->timeout;
+  /* the attempt's deadline (connect_timeout) runs on until the stream
+   * starts: one budget, not one for connecting and another after it */
+  ccfg.handshake_timeout = 0;
   ccfg.idle_timeout = t->idle_timeout;
   ccfg.ping_interval = PING_INTERVAL;
   ccfg.max_queued = MAX_QUEUED;
@@ -502,7 +524,9 @@ do_connect (GstRtmpeClient *c)
   c->socket_client = g_socket_client_new ();
   g_socket_client_set_enable_proxy (c->socket_client, FALSE);
   if (t->timeout) {
-    c->connect_timeout = g_timeout_source_new_seconds (t->timeout);
+    /* to the millisecond: GLib's second timers may fire 0.75 s late */
+    c->connect_timeout =
+        g_timeout_source_new (MIN (t->timeout, G_MAXUINT / 1000) * 1000);
     attach (c, c->connect_timeout, connect_timeout_cb);
   }
   addr = g_network_address_new (t->host, t->port);
@@ -696,6 +720,17 @@ gst_rtmpe_client_finish (
   GST_DEBUG_OBJECT (c->parent, "finished %s",
       ok ? "in order" : "with data or acknowledgements missing");
   return ok;
+}
+
+gboolean
+gst_rtmpe_client_has_failed (GstRtmpeClient *c)
+{
+  gboolean failed;
+
+  g_mutex_lock (&c->lock);
+  failed = c->state == ST_FAILED;
+  g_mutex_unlock (&c->lock);
+  return failed;
 }
 
 static gboolean

@@ -76,6 +76,11 @@ void gst_rtmpe_client_set_reading (GstRtmpeClient *c, gboolean reading);
 gboolean gst_rtmpe_client_finish (
     GstRtmpeClient *c, gint64 timeout_us, GCancellable *cancellable);
 
+/* TRUE once the client failed for good. The error callback then has run
+ * or is about to run, with the server's status code: a caller whose call
+ * returned that error need not report it again. */
+gboolean gst_rtmpe_client_has_failed (GstRtmpeClient *c);
+
 /* Stops everything at once and joins the thread. */
 void gst_rtmpe_client_free (GstRtmpeClient *c);
 

@@ -318,8 +318,10 @@ send_message (GstRtmpeSink *self, const RtmpMessage *msg)
     return GST_FLOW_OK;
   }
   g_mutex_lock (&self->lock);
-  if (!self->failed) {
-    /* not reported by the client thread (e.g. a message we cannot send) */
+  if (!self->failed && !gst_rtmpe_client_has_failed (self->client)) {
+    /* not for the client thread to report (e.g. a message we cannot
+     * send); a failure of the client is its own to report, with the
+     * server's status code, even when we see it first */
     self->failed = TRUE;
     g_mutex_unlock (&self->lock);
     gst_rtmpe_post_error (
@@ -404,7 +406,21 @@ gst_rtmpe_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
   GstFlowReturn ret = GST_FLOW_OK;
   RtmpMessage *msg;
   GError *error = NULL;
+  FlvHeader header;
+  guint8 first;
 
+  /* a stream joined after its header (a tee branch linked to a running
+   * flvmux) starts with a tag: the caps' streamheader stands for the
+   * header, so the parser gets one of its own */
+  if (!flv_parser_get_header (self->parser, &header) &&
+      flv_parser_get_pending (self->parser) == 0 &&
+      gst_buffer_extract (buffer, 0, &first, 1) == 1 &&
+      flv_tag_type_is_valid (first)) {
+    GST_DEBUG_OBJECT (self,
+        "no FLV header in band: the stream starts with "
+        "a tag");
+    flv_parser_push (self->parser, flv_header_new (TRUE, TRUE));
+  }
   flv_parser_push (self->parser, gst_buffer_ref (buffer));
   while (ret == GST_FLOW_OK && (msg = flv_parser_pop (self->parser, &error))) {
     wrap_metadata (self, msg);

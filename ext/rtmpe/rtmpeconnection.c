@@ -350,10 +350,10 @@ handshake_done_locked (RtmpeConnection *c, const guint8 *rest, gsize len,
   if (len > 0)
     leftover = gst_buffer_new_memdup (rest, len);
   if (rtmp_handshake_get_rc4_keys (c->handshake, dec_key, enc_key)) {
-    RtmpeRc4 *dec = rtmpe_rc4_new (dec_key, sizeof (dec_key), error);
-    RtmpeRc4 *enc =
-        dec ? rtmpe_rc4_new (enc_key, sizeof (enc_key), error) : NULL;
+    RtmpeRc4 *dec, *enc;
 
+    dec = rtmpe_rc4_new (dec_key, sizeof (dec_key), error);
+    enc = dec ? rtmpe_rc4_new (enc_key, sizeof (enc_key), error) : NULL;
     if (!enc) {
       rtmpe_rc4_free (dec);
       gst_clear_buffer (&leftover);
@@ -533,9 +533,18 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
     }
     if (n == 0) {
       gst_buffer_unref (buf);
-      if (c->stage == STAGE_HANDSHAKE)
+      if (c->stage == STAGE_HANDSHAKE) {
         rtmp_handshake_push_eof (c->handshake, &error);
-      else if (!c->finishing)
+        if (g_error_matches (error, RTMP_ERROR, RTMP_ERROR_TRUNCATED)) {
+          /* the peer went away mid-handshake: the connection was lost
+           * (worth a reconnection), it sent nothing wrong */
+          GError *lost = g_error_new_literal (
+              G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, error->message);
+
+          g_error_free (error);
+          error = lost;
+        }
+      } else if (!c->finishing)
         error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
             "%s closed the connection during the %s", c->peer,
             stage_name (c->stage));
@@ -656,8 +665,9 @@ rtmpe_connection_start (RtmpeConnection *c)
   c->next_ping_us =
       c->last_read_us + (gint64) c->config.ping_interval * 1000000;
   if (c->config.handshake_timeout) {
-    c->timeout_source =
-        g_timeout_source_new_seconds (c->config.handshake_timeout);
+    /* to the millisecond: GLib's second timers may fire 0.75 s late */
+    c->timeout_source = g_timeout_source_new (
+        MIN (c->config.handshake_timeout, G_MAXUINT / 1000) * 1000);
     g_source_set_callback (c->timeout_source, on_timeout, c, NULL);
     g_source_attach (c->timeout_source, c->context);
   }
