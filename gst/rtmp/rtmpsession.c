@@ -960,6 +960,21 @@ handle_message (
       break;
     case RTMP_MESSAGE_TYPE_DATA_AMF0:
     case RTMP_MESSAGE_TYPE_DATA_AMF3:
+      /* Adobe Media Server ends a recorded stream with the data message
+       * onPlayStatus {code: NetStream.Play.Complete} */
+      if (!s->server && !s->publish && s->state == CLIENT_STARTED) {
+        RtmpCommand *cmd = rtmp_command_parse (msg, NULL);
+        const gchar *code = NULL;
+
+        if (cmd && rtmp_command_is (cmd, "onPlayStatus") &&
+            rtmp_command_get_status (cmd, NULL, &code, NULL) &&
+            g_strcmp0 (code, "NetStream.Play.Complete") == 0) {
+          s->state = CLIENT_STOPPED;
+          event_new (s, RTMP_SESSION_EVENT_EOS)->code = g_strdup (code);
+        }
+        if (cmd)
+          rtmp_command_free (cmd);
+      }
       /* media when it belongs to a stream (metadata); the rest is noise */
       break;
     case RTMP_MESSAGE_TYPE_COMMAND_AMF0:

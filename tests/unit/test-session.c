@@ -533,6 +533,29 @@ test_rtmfp_direct_play (void)
   pair_clear (&p);
 }
 
+/* a recorded stream ends with the data message onPlayStatus */
+static void
+test_on_play_status (void)
+{
+  Pair p;
+  guint32 id;
+  RtmpCommand *cmd = rtmp_command_new_data ("onPlayStatus");
+  RtmpMessage *msg;
+
+  pair_init (&p, FALSE, FALSE);
+  id = open_stream (&p, FALSE);
+  rtmp_command_add_argument (
+      cmd, rtmp_status_info_new ("status", "NetStream.Play.Complete", NULL));
+  msg = rtmp_command_to_message (cmd, FALSE, id, NULL);
+  g_assert_true (rtmp_session_send_media (p.server, msg, id, NULL));
+  pump (&p);
+  g_assert_cmpuint (
+      count_events (p.client_events, RTMP_SESSION_EVENT_EOS), ==, 1);
+  rtmp_message_free (msg);
+  rtmp_command_free (cmd);
+  pair_clear (&p);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -546,6 +569,7 @@ main (int argc, char **argv)
   g_test_add_func (
       "/session/command-before-connect", test_command_before_connect);
   g_test_add_func ("/session/ping", test_ping);
+  g_test_add_func ("/session/on-play-status", test_on_play_status);
   g_test_add_func ("/session/acknowledgements", test_acknowledgements);
   g_test_add_func ("/session/rtmfp-peer-info", test_rtmfp_peer_info);
   g_test_add_func ("/session/rtmfp-direct-play", test_rtmfp_direct_play);
