@@ -30,6 +30,7 @@
 #include "gstrtmpeerror.h"
 #include "gstrtmpeserver.h"
 #include "gstrtmpesettings.h"
+#include "gstflvheaders.h"
 #include "flvinfo.h"
 #include "flvparser.h"
 #include "flvtag.h"
@@ -48,14 +49,6 @@ enum
   PROP_CHUNK_SIZE = GST_RTMPE_PROP_LAST,
 };
 
-enum
-{
-  SLOT_META,
-  SLOT_AUDIO,
-  SLOT_VIDEO,
-  N_SLOTS
-};
-
 struct _GstRtmpeSink
 {
   GstBaseSink parent;
@@ -72,8 +65,7 @@ struct _GstRtmpeSink
 
   FlvParser *parser;
   /* metadata and codec configuration: re-sent after a reconnection */
-  RtmpMessage *headers[N_SLOTS];
-  gboolean header_sent[N_SLOTS];
+  GstFlvHeaders headers;
   gint need_keyframe; /* atomic: set after a reconnection */
   guint64 messages_sent;
 };
@@ -146,15 +138,6 @@ static const GstRtmpeClientCallbacks callbacks = {
 
 /* ---- GstBaseSink --------------------------------------------------------- */
 
-static void
-clear_headers (GstRtmpeSink *self)
-{
-  for (guint i = 0; i < N_SLOTS; i++) {
-    g_clear_pointer (&self->headers[i], rtmp_message_free);
-    self->header_sent[i] = FALSE;
-  }
-}
-
 static gboolean
 gst_rtmpe_sink_start (GstBaseSink *bsink)
 {
@@ -173,7 +156,7 @@ gst_rtmpe_sink_start (GstBaseSink *bsink)
   self->failed = FALSE;
   self->messages_sent = 0;
   g_atomic_int_set (&self->need_keyframe, 0);
-  clear_headers (self);
+  gst_flv_headers_clear (&self->headers);
   self->parser = flv_parser_new ();
   self->cancellable = g_cancellable_new ();
   g_free (self->redacted);
@@ -217,7 +200,7 @@ gst_rtmpe_sink_stop (GstBaseSink *bsink)
   gst_rtmpe_server_free (server);
   g_clear_pointer (&self->parser, flv_parser_free);
   g_clear_object (&self->cancellable);
-  clear_headers (self);
+  gst_flv_headers_clear (&self->headers);
   return TRUE;
 }
 
@@ -245,42 +228,16 @@ gst_rtmpe_sink_unlock_stop (GstBaseSink *bsink)
   return TRUE;
 }
 
-/* Which header slot a message belongs to, or -1. */
-static gint
-header_slot (const RtmpMessage *msg)
-{
-  FlvTagInfo info;
-
-  if (msg->type == RTMP_MESSAGE_TYPE_DATA_AMF0) {
-    gchar *name = flv_data_get_name (msg->payload);
-    gboolean meta = g_strcmp0 (name, "onMetaData") == 0 ||
-        g_strcmp0 (name, "@setDataFrame") == 0;
-
-    g_free (name);
-    return meta ? SLOT_META : -1;
-  }
-  if ((msg->type == RTMP_MESSAGE_TYPE_AUDIO ||
-          msg->type == RTMP_MESSAGE_TYPE_VIDEO) &&
-      flv_tag_info_parse_buffer (msg->type, msg->payload, &info, NULL) &&
-      info.kind == FLV_PACKET_CONFIG)
-    return msg->type == RTMP_MESSAGE_TYPE_AUDIO ? SLOT_AUDIO : SLOT_VIDEO;
-  return -1;
-}
-
+/* The client (for after a reconnection) or the server (for players that
+ * join) gets the current headers. */
 static void
-store_header (GstRtmpeSink *self, gint slot, const RtmpMessage *msg)
+publish_headers (GstRtmpeSink *self)
 {
-  GPtrArray *list = g_ptr_array_new ();
+  GPtrArray *list = gst_flv_headers_list (&self->headers);
 
-  g_clear_pointer (&self->headers[slot], rtmp_message_free);
-  self->headers[slot] = rtmp_message_new (
-      msg->type, msg->timestamp, 0, gst_buffer_ref (msg->payload));
-  for (guint i = 0; i < N_SLOTS; i++)
-    if (self->headers[i])
-      g_ptr_array_add (list, self->headers[i]);
   if (self->client)
     gst_rtmpe_client_set_headers (self->client, list);
-  else
+  else if (self->server)
     gst_rtmpe_server_set_headers (self->server, list);
   g_ptr_array_unref (list);
 }
@@ -336,38 +293,26 @@ send_message (GstRtmpeSink *self, const RtmpMessage *msg)
 static GstFlowReturn
 handle_message (GstRtmpeSink *self, RtmpMessage *msg)
 {
-  gint slot = header_slot (msg);
+  gint slot = gst_flv_headers_slot (msg);
   GstFlowReturn ret;
 
   if (slot >= 0) {
-    /* a header: send it unless it repeats the one already sent */
-    RtmpMessage *old = self->headers[slot];
-
-    if (old && self->header_sent[slot] &&
-        gst_buffer_get_size (old->payload) ==
-            gst_buffer_get_size (msg->payload)) {
-      GstMapInfo map;
-      gboolean same;
-
-      gst_buffer_map (old->payload, &map, GST_MAP_READ);
-      same = gst_buffer_memcmp (msg->payload, 0, map.data, map.size) == 0;
-      gst_buffer_unmap (old->payload, &map);
-      if (same)
-        return GST_FLOW_OK;
-    }
-    store_header (self, slot, msg);
+    /* a header: sent unless it repeats the one already sent */
+    if (!gst_flv_headers_store (&self->headers, slot, msg))
+      return GST_FLOW_OK;
+    publish_headers (self);
     ret = send_message (self, msg);
-    self->header_sent[slot] = ret == GST_FLOW_OK;
+    self->headers.sent[slot] = ret == GST_FLOW_OK;
     return ret;
   }
 
   /* headers known only from the caps go before the first frame */
-  for (guint i = 0; i < N_SLOTS; i++) {
-    if (self->headers[i] && !self->header_sent[i]) {
-      ret = send_message (self, self->headers[i]);
+  for (guint i = 0; i < GST_FLV_N_HEADERS; i++) {
+    if (self->headers.msg[i] && !self->headers.sent[i]) {
+      ret = send_message (self, self->headers.msg[i]);
       if (ret != GST_FLOW_OK)
         return ret;
-      self->header_sent[i] = TRUE;
+      self->headers.sent[i] = TRUE;
     }
   }
 
@@ -443,35 +388,13 @@ static gboolean
 gst_rtmpe_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
 {
   GstRtmpeSink *self = GST_RTMPE_SINK (bsink);
-  const GValue *sh;
-  FlvParser *p;
-  RtmpMessage *msg;
 
-  sh = gst_structure_get_value (
-      gst_caps_get_structure (caps, 0), "streamheader");
-  if (!sh || !GST_VALUE_HOLDS_ARRAY (sh))
-    return TRUE;
-
-  /* the streamheader is an FLV stream of its own: header, metadata, codec
-   * configuration */
-  p = flv_parser_new ();
-  for (guint i = 0; i < gst_value_array_get_size (sh); i++) {
-    const GValue *v = gst_value_array_get_value (sh, i);
-
-    if (G_VALUE_HOLDS (v, GST_TYPE_BUFFER))
-      flv_parser_push (p, gst_buffer_ref (gst_value_get_buffer (v)));
+  if (gst_flv_headers_from_caps (&self->headers, caps)) {
+    if (self->headers.msg[GST_FLV_HEADER_META] &&
+        !self->headers.sent[GST_FLV_HEADER_META])
+      wrap_metadata (self, self->headers.msg[GST_FLV_HEADER_META]);
+    publish_headers (self);
   }
-  while ((msg = flv_parser_pop (p, NULL))) {
-    gint slot;
-
-    wrap_metadata (self, msg);
-    slot = header_slot (msg);
-
-    if (slot >= 0 && !self->headers[slot])
-      store_header (self, slot, msg);
-    rtmp_message_free (msg);
-  }
-  flv_parser_free (p);
   return TRUE;
 }
 
