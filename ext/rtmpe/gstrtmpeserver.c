@@ -6,6 +6,7 @@
 #include "rtmpeconnection.h"
 #include "rtmpecrypto.h"
 #include "rtmperror.h"
+#include "rtmplimits.h"
 
 #include <string.h>
 
@@ -20,6 +21,14 @@ GST_DEBUG_CATEGORY_STATIC (rtmpe_server_debug);
 #define PUBLISHER_MAX_QUEUED (256 * 1024)
 /* a player skipping frames this long without catching up is dropped */
 #define PLAYER_STUCK_US (10 * G_USEC_PER_SEC)
+/* What a peer can make its chunk reader hold before it is an accepted
+ * publisher: commands are small, so a peer we know nothing about (and every
+ * player) gets 64 chunk streams and 1 MB of partial messages, not the 1024
+ * and 64 MB a publisher's media may need (rtmplimits.h). With the default
+ * max-connections that is at most 64 MB for strangers, plus one
+ * publisher's 64 MB. */
+#define PEER_MAX_CHUNK_STREAMS 64
+#define PEER_MAX_PENDING (1024 * 1024)
 
 typedef enum
 {
@@ -208,6 +217,9 @@ reject_connect_func (RtmpSession *session, gpointer data)
 static void
 accept_publish_func (RtmpSession *session, gpointer data)
 {
+  /* media may come in messages of up to 16 MB, interleaved */
+  rtmp_session_set_limits (
+      session, RTMP_MAX_CHUNK_STREAMS, RTMP_MAX_PENDING_BYTES);
   rtmp_session_accept_publish (session, ((Answer *) data)->stream_id);
 }
 
@@ -442,6 +454,7 @@ accept_peer (GstRtmpeServer *s, GSocket *socket)
   scfg.window_ack_size = WINDOW_ACK_SIZE;
   scfg.peer_bandwidth = WINDOW_ACK_SIZE;
   session = rtmp_session_new_server (&scfg);
+  rtmp_session_set_limits (session, PEER_MAX_CHUNK_STREAMS, PEER_MAX_PENDING);
   ccfg.handshake_timeout = s->target->timeout;
   ccfg.idle_timeout = s->target->idle_timeout;
   ccfg.ping_interval = PING_INTERVAL;

@@ -1064,6 +1064,14 @@ rtmp_session_peer_window (RtmpSession *s)
   return s->peer_acked_total > 0 ? s->announced_window : 0;
 }
 
+void
+rtmp_session_set_limits (
+    RtmpSession *s, guint max_chunk_streams, gsize max_pending_bytes)
+{
+  rtmp_chunk_reader_set_limits (
+      s->reader, max_chunk_streams, max_pending_bytes);
+}
+
 guint64
 rtmp_session_bytes_in (RtmpSession *s)
 {
