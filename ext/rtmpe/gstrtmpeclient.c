@@ -71,6 +71,17 @@ struct _GstRtmpeClient
 
 static void do_connect (GstRtmpeClient *c);
 
+G_DEFINE_QUARK (gst - rtmpe - client - error - quark, gst_rtmpe_client_error)
+
+/* The fatal error as send() reports it: FAILED, with its message. Lock
+ * held. */
+static void
+set_failed_error_locked (GstRtmpeClient *c, GError **error)
+{
+  g_set_error_literal (error, GST_RTMPE_CLIENT_ERROR,
+      GST_RTMPE_CLIENT_ERROR_FAILED, c->fatal->message);
+}
+
 static void
 debug_init (void)
 {
@@ -579,7 +590,7 @@ gst_rtmpe_client_send (GstRtmpeClient *c, const RtmpMessage *msg,
   if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
     /* flushing */
   } else if (c->state == ST_FAILED) {
-    g_propagate_error (error, g_error_copy (c->fatal));
+    set_failed_error_locked (c, error);
   } else if (c->state != ST_STARTED || !c->conn) {
     g_set_error_literal (
         error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection is closed");
@@ -599,10 +610,11 @@ gst_rtmpe_client_send (GstRtmpeClient *c, const RtmpMessage *msg,
         g_cond_wait (&c->cond, &c->lock);
       if (c->state == ST_FAILED) {
         g_clear_error (&err);
-        err = g_error_copy (c->fatal);
+        set_failed_error_locked (c, &err);
       } else if (c->state == ST_WAITING_RETRY || c->state == ST_CONNECTING) {
         g_clear_error (&err);
-        err = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+        err = g_error_new_literal (GST_RTMPE_CLIENT_ERROR,
+            GST_RTMPE_CLIENT_ERROR_RECONNECTING,
             "the connection was lost; reconnecting");
       }
       g_mutex_unlock (&c->lock);
