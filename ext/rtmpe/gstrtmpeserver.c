@@ -44,6 +44,7 @@ typedef struct
   RtmpeConnection *conn;
   gchar *addr;
   PeerRole role;
+  gboolean connected; /* its connect was accepted */
   guint32 stream_id;
   gboolean need_keyframe;
   gint64 stuck_since;
@@ -273,6 +274,9 @@ on_peer_event (RtmpeConnection *conn, RtmpSessionEvent *ev, gpointer data)
     case RTMP_SESSION_EVENT_CONNECT_REQUEST:
       if (app_matches (s, ev->app)) {
         GST_DEBUG_OBJECT (s->parent, "%s connects to '%s'", p->addr, ev->app);
+        g_mutex_lock (&s->lock);
+        p->connected = TRUE;
+        g_mutex_unlock (&s->lock);
         rtmpe_connection_call (conn, accept_connect_func, NULL);
       } else {
         GST_WARNING_OBJECT (s->parent,
@@ -620,14 +624,16 @@ shutdown_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Stops accepting and closes every peer in order: what is queued goes
- * out, then our side shuts down and the peer gets to close first (a
- * publisher that just sent deleteStream expects to be the one closing). */
+/* Stops accepting and closes every peer: players in order (what is
+ * queued goes out, then our side shuts down), a publisher gets to close
+ * first (one that just sent deleteStream expects to be the one closing),
+ * and so does any other connected peer; one still in its handshake or
+ * connect is closed at once: it would only hold up the stop. */
 static gboolean
 begin_close_cb (gpointer data)
 {
   GstRtmpeServer *s = data;
-  GList *players = NULL, *others = NULL;
+  GList *players = NULL, *others = NULL, *strangers = NULL;
 
   if (s->accept_source) {
     g_source_destroy (s->accept_source);
@@ -641,10 +647,14 @@ begin_close_cb (gpointer data)
 
     if (p->role == PEER_PLAYER)
       players = g_list_prepend (players, c);
-    else
+    else if (p->connected)
       others = g_list_prepend (others, c);
+    else
+      strangers = g_list_prepend (strangers, c);
   }
   g_mutex_unlock (&s->lock);
+  for (GList *l = strangers; l; l = l->next)
+    rtmpe_connection_close (l->data);
   /* players wait for us to close; a publisher closes first */
   for (GList *l = players; l; l = l->next)
     rtmpe_connection_finish (l->data);
@@ -652,6 +662,7 @@ begin_close_cb (gpointer data)
     rtmpe_connection_linger (l->data);
   g_list_free_full (players, (GDestroyNotify) rtmpe_connection_unref);
   g_list_free_full (others, (GDestroyNotify) rtmpe_connection_unref);
+  g_list_free_full (strangers, (GDestroyNotify) rtmpe_connection_unref);
   return G_SOURCE_REMOVE;
 }
 
@@ -661,7 +672,9 @@ gst_rtmpe_server_free (GstRtmpeServer *s)
   if (!s)
     return;
   if (s->thread) {
-    gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
+    /* what the peers get to close in order: set_state(NULL) must stay
+     * well under a second */
+    gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
 
     g_main_context_invoke (s->context, begin_close_cb, s);
     g_mutex_lock (&s->lock);
