@@ -188,8 +188,9 @@ gst_rtmpe_settings_install_properties (
           0, G_MAXUINT, DEFAULT_TIMEOUT, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_IDLE_TIMEOUT,
       g_param_spec_uint ("idle-timeout", "Idle timeout",
-          "Seconds without a byte from the peer (which answers our pings "
-          "every 10 s) before the connection counts as dead; 0 never",
+          "Seconds without a byte from the peer (which answers our pings, "
+          "sent every 10 s or every third of this if shorter) before the "
+          "connection counts as dead; 0 never",
           0, G_MAXUINT, DEFAULT_IDLE_TIMEOUT, rw));
   g_object_class_install_property (klass,
       o + GST_RTMPE_PROP_TLS_VALIDATION_FLAGS,

@@ -115,6 +115,9 @@ rtmpe_connection_new (GMainContext *context, RtmpeTransport *transport,
   c->config = *config;
   if (c->config.max_queued == 0)
     c->config.max_queued = 4 * 1024 * 1024;
+  if (c->config.idle_timeout && c->config.ping_interval &&
+      c->config.ping_interval > c->config.idle_timeout / 3)
+    c->config.ping_interval = MAX (1, c->config.idle_timeout / 3);
   g_mutex_init (&c->lock);
   g_cond_init (&c->cond);
   c->transport = transport;
