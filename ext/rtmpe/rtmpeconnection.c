@@ -301,8 +301,7 @@ flush_locked (RtmpeConnection *c, GError **error)
     if (c->finishing && !c->shut_down && !c->no_shutdown) {
       GST_DEBUG ("%s: all sent, shutting down our side", c->peer);
       c->shut_down = TRUE;
-      g_socket_shutdown (
-          rtmpe_transport_get_socket (c->transport), FALSE, TRUE, NULL);
+      rtmpe_transport_shutdown_write (c->transport);
     }
   }
   g_cond_broadcast (&c->cond);
