@@ -223,7 +223,8 @@ gst_rtmpe_settings_install_properties (
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_ENCRYPTION,
       g_param_spec_enum ("encryption", "Encryption",
           "listen: which handshakes to accept on an rtmp:// or rtmpe:// "
-          "listener",
+          "listener (RTMPE hides the stream from casual observers; it "
+          "authenticates nobody: rtmps:// protects)",
           GST_TYPE_RTMPE_ENCRYPTION, GST_RTMPE_ENCRYPTION_ANY, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_AUTO_RECONNECT,
       g_param_spec_boolean ("auto-reconnect", "Auto reconnect",
