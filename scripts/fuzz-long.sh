@@ -96,10 +96,8 @@ summary="$workdir/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 
 # a simple job pool: $jobs targets at a time
 running=0
-pids=""
 for t in $targets; do
   run_one "$t" &
-  pids="$pids $!"
   running=$((running + 1))
   if [ "$running" -ge "$jobs" ]; then
     wait -n || true
