@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rtmpfake as rf  # noqa: E402
 from harness import MEDIA, Peers, Run, log, main, report, wait_until  # noqa: E402,F401
+import gst  # noqa: E402  (tests/interop, on the path harness set)
 from peers import free_port, wait_port  # noqa: E402
 
 TAGS = rf.flv_tags(MEDIA)
@@ -197,7 +198,7 @@ def case_descriptions():
     no line calls RTMPE secure."""
     for el in ("rtmpesrc", "rtmpesink"):
         text = subprocess.run(["gst-inspect-1.0", el], capture_output=True, text=True,
-                              check=True).stdout
+                              check=True, env=gst.env()).stdout
         desc = [ln for ln in text.splitlines() if ln.strip().startswith("Description")][0]
         assert "obfuscated, not secure" in desc, desc
         blurb = text.split("rtmpe-type", 1)[1].split("\n  ", 1)[0]

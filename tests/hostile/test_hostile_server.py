@@ -150,7 +150,7 @@ def case_chunk_size_invalid():
         expect_error(run, "stream", "DECODE", "breaks the RTMP protocol", "chunk size")
         expect_clean_stop(run)
         check_rss(run, 80, "chunk size invalid")
-        report(f"chunk size {value:#x}", "error STREAM DECODE: " + run.first("error")["debug"],
+        report(f"chunk size {value:#x}", "error STREAM DECODE: " + run.first("error")["debug"].splitlines()[-1],
                run)
 
 
@@ -205,7 +205,7 @@ def case_pending_flood():
     # MALLOC_PERTURB_) before the cap refuses the fifth message
     check_rss(run, 80 + 64, "pending flood")
     report("partial 16 MB messages on 20 chunk streams", "error STREAM DECODE: " +
-           run.first("error")["debug"], run)
+           run.first("error")["debug"].splitlines()[-1], run)
 
 
 def case_csid_storm():
@@ -228,7 +228,7 @@ def case_csid_storm():
     expect_error(run, "stream", "DECODE", "breaks the RTMP protocol", "over the cap of 1024")
     expect_clean_stop(run)
     check_rss(run, 80, "csid storm")
-    report("5000 chunk stream ids", "error STREAM DECODE: " + run.first("error")["debug"], run)
+    report("5000 chunk stream ids", "error STREAM DECODE: " + run.first("error")["debug"].splitlines()[-1], run)
 
 
 def case_amf_deep():
@@ -245,7 +245,7 @@ def case_amf_deep():
     expect_clean_stop(run)
     check_rss(run, 80, "amf deep")
     report("AMF nested 10,000 deep in _result", "error STREAM DECODE: " +
-           run.first("error")["debug"], run)
+           run.first("error")["debug"].splitlines()[-1], run)
 
 
 def case_amf_string_overflow():
@@ -261,7 +261,7 @@ def case_amf_string_overflow():
     expect_clean_stop(run)
     check_rss(run, 80, "amf string")
     report("AMF string longer than its message", "error STREAM DECODE: " +
-           run.first("error")["debug"], run)
+           run.first("error")["debug"].splitlines()[-1], run)
 
 
 def case_rtmpe_bad_key():
@@ -285,7 +285,7 @@ def case_rtmpe_bad_key():
             expect_clean_stop(run)
             check_rss(run, 80, "rtmpe bad key")
             report(f"RTMPE server key {label} ({layout})",
-                   f"error RESOURCE OPEN_READ: {err['message']} ({err['debug']})", run)
+                   f"error RESOURCE OPEN_READ: {err['message']} ({err['debug'].splitlines()[-1]})", run)
 
 
 def case_window_ack_1():

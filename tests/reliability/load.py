@@ -40,6 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "hostile"))
 sys.path.insert(0, os.path.join(HERE, "..", "interop"))
 
+import gst  # noqa: E402
 import rtmpfake as rf  # noqa: E402
 from harness import Run, gi_python  # noqa: E402,F401
 from peers import Peers, free_port, log, need, wait_port  # noqa: E402
@@ -161,7 +162,7 @@ class Peer:
 
 # ---- ingest ---------------------------------------------------------------------
 
-async def ingest(peers, n, seconds, media):
+async def ingest(peers, n, seconds, media, max_queue):
     tags = rf.flv_tags(media)
     span = tags[-1][1] + 40
     ports = []
@@ -170,7 +171,7 @@ async def ingest(peers, n, seconds, media):
         if p not in ports:
             ports.append(p)
     desc = " ".join(f"rtmpesrc name=src{i} mode=listen location=rtmp://127.0.0.1:{p}/live/s "
-                    f"timeout=10 ! fakesink name=out{i} sync=false"
+                    f"timeout=10 max-queue={max_queue} ! fakesink name=out{i} sync=false"
                     for i, p in enumerate(ports))
     run = Run(peers, desc, "ingest", seconds + 120, count=[f"out{i}" for i in range(n)],
               extra_env={"GST_DEBUG": "rtmpe*:2"})
@@ -366,6 +367,7 @@ async def serve(peers, n, seconds, media):
 def report(what, n, seconds, rc, sampler, wall, cpu, my_cpu, peak, extra):
     rss = [s[1] for s in sampler.samples] or [0]
     out = {"what": what, "peers": n, "seconds": round(wall, 1), "element_exit": rc,
+           "load_average_1min_at_end": os.getloadavg()[0],
            "element_cpu_percent": round(100 * cpu / wall, 1),
            "element_rss_mb_max": round(max(rss)), "element_peak_rss_mb": round(peak),
            "element_threads_max": max((s[3] for s in sampler.samples), default=0),
@@ -393,20 +395,27 @@ def main():
     ap.add_argument("--peers", type=int, default=200)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--kbps", type=int, default=1000)
+    ap.add_argument("--max-queue", type=int, default=2 << 20,
+                    help="each rtmpesrc's max-queue (default 2 MB: 16 MB, the "
+                    "element's default, times 200 is more than one process should hold)")
     ap.add_argument("what", nargs="*", default=["ingest", "serve"])
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     results = []
     with Peers("load") as peers:
-        subprocess.run(["gst-inspect-1.0", "rtmpesrc"], capture_output=True)
+        subprocess.run(["gst-inspect-1.0", "rtmpesrc"], capture_output=True, env=gst.env())
         if "ingest" in args.what:
             media = make_media(peers, 10, args.kbps)
-            results.append(asyncio.run(ingest(peers, args.peers, args.seconds, media)))
+            results.append(asyncio.run(ingest(peers, args.peers, args.seconds, media,
+                                              args.max_queue)))
         if "serve" in args.what:
             media = make_media(peers, args.seconds, args.kbps)
             results.append(asyncio.run(serve(peers, args.peers, args.seconds, media)))
     print(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                      "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                                               capture_output=True, text=True,
+                                               cwd=HERE).stdout.strip(),
                       "machine": f"{os.uname().nodename}, {os.cpu_count()} cores",
                       "command": " ".join(sys.argv), "results": results}, indent=1))
     ok = all(r["element_exit"] == 0 and not r.get("messages_lost") and
