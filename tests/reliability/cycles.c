@@ -71,6 +71,21 @@ count_our_threads (void)
   return n;
 }
 
+/* VmRSS in MB, to see whether memory grows over the cycles */
+static glong
+rss_mb (void)
+{
+  gchar *text = NULL;
+  const gchar *p;
+  glong kb = 0;
+
+  if (g_file_get_contents ("/proc/self/status", &text, NULL, NULL) &&
+      (p = strstr (text, "VmRSS:")))
+    kb = strtol (p + 6, NULL, 10);
+  g_free (text);
+  return kb / 1024;
+}
+
 static void
 on_handoff (GstElement *sink, GstBuffer *buf, GstPad *pad, gpointer data)
 {
@@ -216,7 +231,8 @@ main (int argc, char **argv)
     if (i == 0)
       fds_after_first = count_fds ();
     if ((i + 1) % 100 == 0)
-      g_print ("%d cycles, %u fds, %u errors\n", i + 1, count_fds (), errors);
+      g_print ("%d cycles, %u fds, %u errors, RSS %ld MB\n", i + 1,
+          count_fds (), errors, rss_mb ());
     if (errors + stuck > 10)
       break;
   }

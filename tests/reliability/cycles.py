@@ -65,7 +65,10 @@ def run_cycles(peers, binary, n, pipeline, name, *cond):
     line = summary[-1] if summary else "(no summary)"
     leaks = "LeakSanitizer" in text or "AddressSanitizer" in text
     ok = rc == 0 and summary and not leaks
+    rss = [ln.rsplit("RSS ", 1)[1].split()[0] for ln in text.splitlines()
+           if " cycles, " in ln and "RSS " in ln]
     log(f"{name}: {'OK' if ok else 'FAILED'} in {took:.0f} s: {line}"
+        + (f"; RSS every 100 cycles (MB): {' '.join(rss)}" if rss else "")
         + (" (sanitizer report)" if leaks else ""))
     if not ok:
         log(tail(logpath, 60))
