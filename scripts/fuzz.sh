@@ -20,7 +20,9 @@ for t in "$builddir"/tests/fuzz/fuzz-*; do
   corpus="$top/tests/fuzz/corpus/${name#fuzz-}"
   mkdir -p "$scratch/$name"
   echo "fuzz: $name for ${seconds}s"
-  ASAN_OPTIONS="detect_leaks=1" "$t" -max_total_time="$seconds" \
+  # UBSan only prints unless told to halt: a report must fail the run
+  ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+    "$t" -max_total_time="$seconds" \
     -artifact_prefix="$top/tests/fuzz/artifacts/$name-" -print_final_stats=1 \
     "$scratch/$name" "$corpus" 2>"$scratch/$name.log" || {
       tail -n 60 "$scratch/$name.log"; exit 1; }

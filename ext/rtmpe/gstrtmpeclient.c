@@ -73,6 +73,17 @@ struct _GstRtmpeClient
 
 static void do_connect (GstRtmpeClient *c);
 
+G_DEFINE_QUARK (gst - rtmpe - client - error - quark, gst_rtmpe_client_error)
+
+/* The fatal error as send() reports it: FAILED, with its message. Lock
+ * held. */
+static void
+set_failed_error_locked (GstRtmpeClient *c, GError **error)
+{
+  g_set_error_literal (error, GST_RTMPE_CLIENT_ERROR,
+      GST_RTMPE_CLIENT_ERROR_FAILED, c->fatal->message);
+}
+
 static void
 debug_init (void)
 {
@@ -378,6 +389,7 @@ static gboolean
 connect_timeout_cb (gpointer data)
 {
   GstRtmpeClient *c = data;
+  const gchar *stage;
   GError *error;
 
   g_mutex_lock (&c->lock);
@@ -393,12 +405,13 @@ connect_timeout_cb (gpointer data)
     g_mutex_unlock (&c->lock);
     return G_SOURCE_REMOVE;
   }
+  stage = rtmpe_connection_get_stage_name (c->conn);
   g_mutex_unlock (&c->lock);
   /* connected, but the handshakes or the start of the stream did not
    * finish in time */
   error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-      "no answer from %s:%u within %u s", c->target->host, c->target->port,
-      c->target->timeout);
+      "no answer from %s:%u within %u s (during the %s)", c->target->host,
+      c->target->port, c->target->timeout, stage);
   connection_lost (c, error, NULL);
   g_error_free (error);
   return G_SOURCE_REMOVE;
@@ -605,7 +618,7 @@ gst_rtmpe_client_send (GstRtmpeClient *c, const RtmpMessage *msg,
   if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
     /* flushing */
   } else if (c->state == ST_FAILED) {
-    g_propagate_error (error, g_error_copy (c->fatal));
+    set_failed_error_locked (c, error);
   } else if (c->state != ST_STARTED || !c->conn) {
     g_set_error_literal (
         error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection is closed");
@@ -625,10 +638,11 @@ gst_rtmpe_client_send (GstRtmpeClient *c, const RtmpMessage *msg,
         g_cond_wait (&c->cond, &c->lock);
       if (c->state == ST_FAILED) {
         g_clear_error (&err);
-        err = g_error_copy (c->fatal);
+        set_failed_error_locked (c, &err);
       } else if (c->state == ST_WAITING_RETRY || c->state == ST_CONNECTING) {
         g_clear_error (&err);
-        err = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+        err = g_error_new_literal (GST_RTMPE_CLIENT_ERROR,
+            GST_RTMPE_CLIENT_ERROR_RECONNECTING,
             "the connection was lost; reconnecting");
       }
       g_mutex_unlock (&c->lock);

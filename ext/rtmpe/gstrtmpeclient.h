@@ -58,11 +58,26 @@ void gst_rtmpe_client_start (GstRtmpeClient *c);
  * publishing: metadata and codec configuration. Copied. */
 void gst_rtmpe_client_set_headers (GstRtmpeClient *c, GPtrArray *headers);
 
+/* What gst_rtmpe_client_send() failed with, beyond G_IO_ERROR_CANCELLED
+ * and errors about the message itself. */
+#define GST_RTMPE_CLIENT_ERROR (gst_rtmpe_client_error_quark ())
+GQuark gst_rtmpe_client_error_quark (void);
+
+typedef enum
+{
+  /* the connection was lost and the client is reconnecting: the message
+   * was dropped; call again with the next one */
+  GST_RTMPE_CLIENT_ERROR_RECONNECTING,
+  /* the client failed for good; its error callback reports why (with the
+   * server's status code when there is one), so the caller need not */
+  GST_RTMPE_CLIENT_ERROR_FAILED,
+} GstRtmpeClientError;
+
 /* Publish: sends one message. Waits for publishing to start (up to the
  * timeout), and while too much is queued (back-pressure). FALSE with the
  * error that stopped it: G_IO_ERROR_CANCELLED when @cancellable fired;
- * G_IO_ERROR_CONNECTION_CLOSED while reconnecting (the message is dropped;
- * call again); or the fatal error. */
+ * GST_RTMPE_CLIENT_ERROR_RECONNECTING or _FAILED (see above); or why this
+ * message could not be sent. */
 gboolean gst_rtmpe_client_send (GstRtmpeClient *c, const RtmpMessage *msg,
     GCancellable *cancellable, GError **error);
 

@@ -6,6 +6,7 @@
 #include "rtmpeconnection.h"
 #include "rtmpecrypto.h"
 #include "rtmperror.h"
+#include "rtmplimits.h"
 
 #include <string.h>
 
@@ -20,6 +21,14 @@ GST_DEBUG_CATEGORY_STATIC (rtmpe_server_debug);
 #define PUBLISHER_MAX_QUEUED (256 * 1024)
 /* a player skipping frames this long without catching up is dropped */
 #define PLAYER_STUCK_US (10 * G_USEC_PER_SEC)
+/* What a peer can make its chunk reader hold before it is an accepted
+ * publisher: commands are small, so a peer we know nothing about (and every
+ * player) gets 64 chunk streams and 1 MB of partial messages, not the 1024
+ * and 64 MB a publisher's media may need (rtmplimits.h). With the default
+ * max-connections that is at most 64 MB for strangers, plus one
+ * publisher's 64 MB. */
+#define PEER_MAX_CHUNK_STREAMS 64
+#define PEER_MAX_PENDING (1024 * 1024)
 
 typedef enum
 {
@@ -35,6 +44,7 @@ typedef struct
   RtmpeConnection *conn;
   gchar *addr;
   PeerRole role;
+  gboolean connected; /* its connect was accepted */
   guint32 stream_id;
   gboolean need_keyframe;
   gint64 stuck_since;
@@ -208,6 +218,9 @@ reject_connect_func (RtmpSession *session, gpointer data)
 static void
 accept_publish_func (RtmpSession *session, gpointer data)
 {
+  /* media may come in messages of up to 16 MB, interleaved */
+  rtmp_session_set_limits (
+      session, RTMP_MAX_CHUNK_STREAMS, RTMP_MAX_PENDING_BYTES);
   rtmp_session_accept_publish (session, ((Answer *) data)->stream_id);
 }
 
@@ -261,6 +274,9 @@ on_peer_event (RtmpeConnection *conn, RtmpSessionEvent *ev, gpointer data)
     case RTMP_SESSION_EVENT_CONNECT_REQUEST:
       if (app_matches (s, ev->app)) {
         GST_DEBUG_OBJECT (s->parent, "%s connects to '%s'", p->addr, ev->app);
+        g_mutex_lock (&s->lock);
+        p->connected = TRUE;
+        g_mutex_unlock (&s->lock);
         rtmpe_connection_call (conn, accept_connect_func, NULL);
       } else {
         GST_WARNING_OBJECT (s->parent,
@@ -442,6 +458,7 @@ accept_peer (GstRtmpeServer *s, GSocket *socket)
   scfg.window_ack_size = WINDOW_ACK_SIZE;
   scfg.peer_bandwidth = WINDOW_ACK_SIZE;
   session = rtmp_session_new_server (&scfg);
+  rtmp_session_set_limits (session, PEER_MAX_CHUNK_STREAMS, PEER_MAX_PENDING);
   ccfg.handshake_timeout = s->target->timeout;
   ccfg.idle_timeout = s->target->idle_timeout;
   ccfg.ping_interval = PING_INTERVAL;
@@ -607,14 +624,16 @@ shutdown_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Stops accepting and closes every peer in order: what is queued goes
- * out, then our side shuts down and the peer gets to close first (a
- * publisher that just sent deleteStream expects to be the one closing). */
+/* Stops accepting and closes every peer: players in order (what is
+ * queued goes out, then our side shuts down), a publisher gets to close
+ * first (one that just sent deleteStream expects to be the one closing),
+ * and so does any other connected peer; one still in its handshake or
+ * connect is closed at once: it would only hold up the stop. */
 static gboolean
 begin_close_cb (gpointer data)
 {
   GstRtmpeServer *s = data;
-  GList *players = NULL, *others = NULL;
+  GList *players = NULL, *others = NULL, *strangers = NULL;
 
   if (s->accept_source) {
     g_source_destroy (s->accept_source);
@@ -628,10 +647,14 @@ begin_close_cb (gpointer data)
 
     if (p->role == PEER_PLAYER)
       players = g_list_prepend (players, c);
-    else
+    else if (p->connected)
       others = g_list_prepend (others, c);
+    else
+      strangers = g_list_prepend (strangers, c);
   }
   g_mutex_unlock (&s->lock);
+  for (GList *l = strangers; l; l = l->next)
+    rtmpe_connection_close (l->data);
   /* players wait for us to close; a publisher closes first */
   for (GList *l = players; l; l = l->next)
     rtmpe_connection_finish (l->data);
@@ -639,6 +662,7 @@ begin_close_cb (gpointer data)
     rtmpe_connection_linger (l->data);
   g_list_free_full (players, (GDestroyNotify) rtmpe_connection_unref);
   g_list_free_full (others, (GDestroyNotify) rtmpe_connection_unref);
+  g_list_free_full (strangers, (GDestroyNotify) rtmpe_connection_unref);
   return G_SOURCE_REMOVE;
 }
 
@@ -648,7 +672,9 @@ gst_rtmpe_server_free (GstRtmpeServer *s)
   if (!s)
     return;
   if (s->thread) {
-    gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
+    /* what the peers get to close in order: set_state(NULL) must stay
+     * well under a second */
+    gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
 
     g_main_context_invoke (s->context, begin_close_cb, s);
     g_mutex_lock (&s->lock);

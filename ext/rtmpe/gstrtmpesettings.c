@@ -189,8 +189,9 @@ gst_rtmpe_settings_install_properties (
           0, G_MAXUINT, DEFAULT_TIMEOUT, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_IDLE_TIMEOUT,
       g_param_spec_uint ("idle-timeout", "Idle timeout",
-          "Seconds without a byte from the peer (which answers our pings "
-          "every 10 s) before the connection counts as dead; 0 never",
+          "Seconds without a byte from the peer (which answers our pings, "
+          "sent every 10 s or every third of this if shorter) before the "
+          "connection counts as dead; 0 never",
           0, G_MAXUINT, DEFAULT_IDLE_TIMEOUT, rw));
   g_object_class_install_property (klass,
       o + GST_RTMPE_PROP_TLS_VALIDATION_FLAGS,
@@ -231,8 +232,8 @@ gst_rtmpe_settings_install_properties (
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_ENCRYPTION,
       g_param_spec_enum ("encryption", "Encryption",
           "listen: which handshakes an rtmp:// or rtmpe:// listener accepts "
-          "(an rtmps:// listener takes TLS only). RTMPE is obfuscation, not "
-          "security",
+          "(an rtmps:// listener takes TLS only). RTMPE hides the stream from "
+          "casual observers; it authenticates nobody: rtmps:// protects",
           GST_TYPE_RTMPE_ENCRYPTION, GST_RTMPE_ENCRYPTION_ANY, rw));
   g_object_class_install_property (klass, o + GST_RTMPE_PROP_AUTO_RECONNECT,
       g_param_spec_boolean ("auto-reconnect", "Auto reconnect",

@@ -57,11 +57,12 @@ struct _GstRtmpeSink
   guint chunk_size;
 
   GMutex lock;
+  GCond cond; /* failed became TRUE */
   GstRtmpeClient *client;
   GstRtmpeServer *server;
   GCancellable *cancellable;
   gchar *redacted;
-  gboolean failed;
+  gboolean failed; /* an error was posted */
 
   FlvParser *parser;
   /* metadata and codec configuration: re-sent after a reconnection */
@@ -112,10 +113,11 @@ on_error (
 {
   GstRtmpeSink *self = data;
 
+  gst_rtmpe_post_error (GST_ELEMENT (self), error, code, self->redacted, TRUE);
   g_mutex_lock (&self->lock);
   self->failed = TRUE;
+  g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
-  gst_rtmpe_post_error (GST_ELEMENT (self), error, code, self->redacted, TRUE);
 }
 
 static void
@@ -268,11 +270,28 @@ send_message (GstRtmpeSink *self, const RtmpMessage *msg)
     g_error_free (error);
     return GST_FLOW_FLUSHING;
   }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)) {
+  if (g_error_matches (
+          error, GST_RTMPE_CLIENT_ERROR, GST_RTMPE_CLIENT_ERROR_RECONNECTING)) {
     /* reconnecting: this message is lost, the stream goes on */
     GST_DEBUG_OBJECT (self, "dropped a message while reconnecting");
     g_error_free (error);
     return GST_FLOW_OK;
+  }
+  if (g_error_matches (
+          error, GST_RTMPE_CLIENT_ERROR, GST_RTMPE_CLIENT_ERROR_FAILED)) {
+    /* on_error() posts it, with the server's status code if any: wait for
+     * that, so that it comes before what upstream posts about our
+     * GST_FLOW_ERROR (and never after an EOS) */
+    gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
+
+    GST_DEBUG_OBJECT (self, "not sent: %s", error->message);
+    g_error_free (error);
+    g_mutex_lock (&self->lock);
+    while (!self->failed)
+      if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
+        break;
+    g_mutex_unlock (&self->lock);
+    return GST_FLOW_ERROR;
   }
   g_mutex_lock (&self->lock);
   if (!self->failed && !gst_rtmpe_client_has_failed (self->client)) {
@@ -493,6 +512,7 @@ gst_rtmpe_sink_finalize (GObject *object)
   gst_rtmpe_settings_clear (&self->settings);
   g_free (self->redacted);
   g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
   G_OBJECT_CLASS (gst_rtmpe_sink_parent_class)->finalize (object);
 }
 
@@ -502,6 +522,7 @@ gst_rtmpe_sink_init (GstRtmpeSink *self)
   gst_rtmpe_settings_init (&self->settings, GST_RTMPE_ELEMENT_SINK);
   self->chunk_size = DEFAULT_CHUNK_SIZE;
   g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
 }
 
 static void

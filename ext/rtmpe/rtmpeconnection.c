@@ -13,6 +13,11 @@ GST_DEBUG_CATEGORY_STATIC (rtmpe_connection_debug);
 /* reads per wake-up, so one busy peer cannot starve the others */
 #define READS_PER_WAKEUP 8
 #define MAX_VECTORS 256
+/* Reading stops while more than this waits to be written, and resumes
+ * below half of it: a peer that sends requests (createStream, pings ...)
+ * but never reads the answers would otherwise make us queue answers
+ * without end. The TCP window then pushes back on the peer instead. */
+#define READ_BACKLOG_MAX (256 * 1024)
 
 typedef enum
 {
@@ -35,6 +40,7 @@ struct _RtmpeConnection
   RtmpSession *session;
   Stage stage;
   gboolean reading;
+  gboolean backlogged; /* reading suspended: too much waits to be written */
   gboolean closed;
   gboolean close_reported;
   gboolean finishing; /* finish() or linger() */
@@ -42,6 +48,7 @@ struct _RtmpeConnection
   gboolean shut_down; /* our side is shut down */
   GError *error; /* why it closed; NULL: orderly */
   gint64 last_read_us;
+  gint64 last_write_us; /* the socket last took bytes */
   guint32 rtt_ms;
   guint8 handshake_type;
   gboolean digest;
@@ -108,6 +115,9 @@ rtmpe_connection_new (GMainContext *context, RtmpeTransport *transport,
   c->config = *config;
   if (c->config.max_queued == 0)
     c->config.max_queued = 4 * 1024 * 1024;
+  if (c->config.idle_timeout && c->config.ping_interval &&
+      c->config.ping_interval > c->config.idle_timeout / 3)
+    c->config.ping_interval = MAX (1, c->config.idle_timeout / 3);
   g_mutex_init (&c->lock);
   g_cond_init (&c->cond);
   c->transport = transport;
@@ -162,6 +172,17 @@ stage_name (Stage stage)
     default:
       return "RTMP session";
   }
+}
+
+const gchar *
+rtmpe_connection_get_stage_name (RtmpeConnection *c)
+{
+  const gchar *name;
+
+  g_mutex_lock (&c->lock);
+  name = stage_name (c->stage);
+  g_mutex_unlock (&c->lock);
+  return name;
 }
 
 /* ---- failing and closing ------------------------------------------------- */
@@ -251,6 +272,8 @@ rtmpe_connection_is_closed (RtmpeConnection *c)
 /* ---- writing ------------------------------------------------------------- */
 
 static gboolean on_writable (GSocket *socket, GIOCondition cond, gpointer data);
+static gboolean on_readable (GSocket *socket, GIOCondition cond, gpointer data);
+static gsize queued_locked (RtmpeConnection *c);
 
 /* Writes what the session queued, as much as the socket takes. Arms the
  * write watch when something is left. Lock held. */
@@ -269,9 +292,16 @@ flush_locked (RtmpeConnection *c, GError **error)
     if (accepted == 0)
       break;
     rtmp_out_queue_consume (q, accepted);
+    c->last_write_us = g_get_monotonic_time ();
   }
   if (!rtmpe_transport_flush (c->transport, error))
     return FALSE;
+  if (c->backlogged && queued_locked (c) <= READ_BACKLOG_MAX / 2) {
+    GST_DEBUG ("%s: backlog written, reading again", c->peer);
+    c->backlogged = FALSE;
+    if (c->reading && !c->read_source && !c->closed)
+      c->read_source = socket_source (c, G_IO_IN, on_readable);
+  }
 
   if (rtmp_out_queue_size (q) > 0 || rtmpe_transport_pending (c->transport)) {
     if (!c->write_source) {
@@ -282,8 +312,7 @@ flush_locked (RtmpeConnection *c, GError **error)
     if (c->finishing && !c->shut_down && !c->no_shutdown) {
       GST_DEBUG ("%s: all sent, shutting down our side", c->peer);
       c->shut_down = TRUE;
-      g_socket_shutdown (
-          rtmpe_transport_get_socket (c->transport), FALSE, TRUE, NULL);
+      rtmpe_transport_shutdown_write (c->transport);
     }
   }
   g_cond_broadcast (&c->cond);
@@ -296,8 +325,6 @@ queued_locked (RtmpeConnection *c)
   return rtmp_out_queue_size (rtmp_session_get_out_queue (c->session)) +
       rtmpe_transport_pending (c->transport);
 }
-
-static gboolean on_readable (GSocket *socket, GIOCondition cond, gpointer data);
 
 static gboolean
 on_writable (GSocket *socket, GIOCondition cond, gpointer data)
@@ -519,6 +546,17 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
       continue;
     }
 
+    if (queued_locked (c) > READ_BACKLOG_MAX) {
+      /* the peer is not reading what we answer: stop reading what it
+       * asks until the backlog is written (flush_locked() resumes) */
+      GST_DEBUG ("%s: %" G_GSIZE_FORMAT " bytes wait to be written: "
+                 "not reading until they are",
+          c->peer, queued_locked (c));
+      c->backlogged = TRUE;
+      destroy_source (&c->read_source);
+      break;
+    }
+
     buf = gst_buffer_new_allocate (NULL, READ_SIZE, NULL);
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
     n = rtmpe_transport_read (c->transport, map.data, READ_SIZE, &error);
@@ -597,7 +635,7 @@ rtmpe_connection_set_reading (RtmpeConnection *c, gboolean reading)
     return;
   }
   c->reading = reading;
-  if (reading && !c->read_source) {
+  if (reading && !c->read_source && !c->backlogged) {
     c->read_source = socket_source (c, G_IO_IN, on_readable);
   } else if (!reading) {
     destroy_source (&c->read_source);
@@ -627,6 +665,7 @@ on_tick (gpointer data)
 {
   RtmpeConnection *c = data;
   gint64 now = g_get_monotonic_time ();
+  gint64 last;
   GError *error = NULL;
 
   g_mutex_lock (&c->lock);
@@ -634,9 +673,13 @@ on_tick (gpointer data)
     g_mutex_unlock (&c->lock);
     return G_SOURCE_REMOVE;
   }
+  /* while reading is suspended for a backlog, the peer is alive as long
+   * as it takes what we write */
+  last = c->last_read_us;
+  if (c->backlogged && c->last_write_us > last)
+    last = c->last_write_us;
   if (c->config.idle_timeout && c->stage == STAGE_SESSION &&
-      now - c->last_read_us > (gint64) c->config.idle_timeout * 1000000 &&
-      c->reading) {
+      now - last > (gint64) c->config.idle_timeout * 1000000 && c->reading) {
     fail_locked (c,
         g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
             "nothing received from %s for %u s", c->peer,
@@ -872,7 +915,7 @@ finish (RtmpeConnection *c, gboolean shutdown)
   c->finishing = TRUE;
   c->no_shutdown = !shutdown;
   c->reading = TRUE;
-  if (!c->read_source) {
+  if (!c->read_source && !c->backlogged) {
     c->read_source = socket_source (c, G_IO_IN, on_readable);
   }
   /* the peer gets a few seconds to read what we sent and close */

@@ -40,7 +40,9 @@ typedef struct
   guint handshake_timeout;
   /* seconds without a byte from the peer before giving up; 0: none */
   guint idle_timeout;
-  /* seconds between pings (RTT measurement, keepalive); 0: none */
+  /* seconds between pings (RTT measurement, keepalive); 0: none. With an
+   * idle timeout, at most a third of it (at least 1 s): a quiet but live
+   * peer answers a ping before it counts as dead */
   guint ping_interval;
   /* bytes the sender may queue before rtmpe_connection_send_media()
    * blocks (or, with a zero timeout, refuses) */
@@ -119,6 +121,10 @@ typedef struct
 void rtmpe_connection_get_stats (
     RtmpeConnection *c, RtmpeConnectionStats *stats);
 void rtmpe_connection_stats_clear (RtmpeConnectionStats *stats);
+
+/* Where the connection is, for messages: "TLS handshake", "RTMP handshake"
+ * or "RTMP session". */
+const gchar *rtmpe_connection_get_stage_name (RtmpeConnection *c);
 
 G_END_DECLS
 

@@ -3,6 +3,7 @@
  */
 #include "rtmpetransport.h"
 
+#include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -79,6 +80,17 @@ set_ssl_error (GError **error, gint code, const gchar *what)
     g_strlcpy (buf, "no details", sizeof (buf));
   g_set_error (error, G_TLS_ERROR, code, "%s: %s", what, buf);
   ERR_clear_error ();
+}
+
+/* OpenSSL 3 reports a TCP close without close_notify as an SSL error
+ * (OpenSSL 1.1 said SSL_ERROR_SYSCALL with nothing queued). */
+static gboolean
+is_unexpected_eof (void)
+{
+  gulong e = ERR_peek_error ();
+
+  return ERR_GET_LIB (e) == ERR_LIB_SSL &&
+      ERR_GET_REASON (e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
 }
 
 static gboolean
@@ -223,14 +235,30 @@ ssl_would_block (RtmpeTransport *t, int ret, const gchar *what, GError **error)
           error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "would block");
       return TRUE;
     case SSL_ERROR_SYSCALL:
-      if (ERR_peek_error () == 0) {
+      if (ERR_peek_error () == 0 ||
+          ERR_GET_LIB (ERR_peek_error ()) == ERR_LIB_SYS) {
+        /* the socket failed under TLS (a reset ...): the connection is
+         * lost, which is worth a reconnection, not a TLS failure */
+        gint e = errno;
+
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-            "%s: connection closed by the peer", what);
+            "%s: connection closed by the peer%s%s", what, e ? ": " : "",
+            e ? g_strerror (e) : "");
+        ERR_clear_error ();
         return FALSE;
       }
       /* fall through */
     default: {
-      long vr = SSL_get_verify_result (t->ssl);
+      long vr;
+
+      if (is_unexpected_eof ()) {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+            "%s: the peer closed the connection without a TLS close_notify",
+            what);
+        ERR_clear_error ();
+        return FALSE;
+      }
+      vr = SSL_get_verify_result (t->ssl);
 
       if (vr != X509_V_OK) {
         g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
@@ -314,8 +342,13 @@ rtmpe_transport_read (RtmpeTransport *t, guint8 *buf, gsize len, GError **error)
 
       if (err == SSL_ERROR_ZERO_RETURN)
         return 0;
-      if (err == SSL_ERROR_SYSCALL && ERR_peek_error () == 0)
-        return 0; /* closed without close_notify */
+      if ((err == SSL_ERROR_SYSCALL && ERR_peek_error () == 0) ||
+          (err == SSL_ERROR_SSL && is_unexpected_eof ())) {
+        /* closed without close_notify: the end of the stream as far as
+         * TLS goes; RTMP's own framing tells a cut message */
+        ERR_clear_error ();
+        return 0;
+      }
       ssl_would_block (t, ret, "TLS read failed", error);
       return -1;
     }
@@ -504,6 +537,17 @@ GIOCondition
 rtmpe_transport_wants (RtmpeTransport *t)
 {
   return t->wants;
+}
+
+void
+rtmpe_transport_shutdown_write (RtmpeTransport *t)
+{
+  if (t->ssl) {
+    ERR_clear_error ();
+    SSL_shutdown (t->ssl);
+    ERR_clear_error ();
+  }
+  g_socket_shutdown (t->socket, FALSE, TRUE, NULL);
 }
 
 void

@@ -86,6 +86,9 @@ GIOCondition rtmpe_transport_wants (RtmpeTransport *t);
 
 /* Orderly close: TLS close_notify when possible, then shutdown. */
 void rtmpe_transport_close (RtmpeTransport *t);
+/* Ends our sending side (TLS: close_notify first, so that the peer sees
+ * an orderly end, not a truncation) and keeps reading possible. */
+void rtmpe_transport_shutdown_write (RtmpeTransport *t);
 
 /* Counters. */
 guint64 rtmpe_transport_bytes_in (RtmpeTransport *t);

@@ -47,9 +47,11 @@ typedef struct _RtmpChunkReader RtmpChunkReader;
 RtmpChunkReader *rtmp_chunk_reader_new (void);
 void rtmp_chunk_reader_free (RtmpChunkReader *r);
 
-/* Lowers the caps on chunk streams with state and on bytes reserved by
+/* Sets the caps on chunk streams with state and on bytes reserved by
  * partially received messages (defaults and maxima: RTMP_MAX_CHUNK_STREAMS
- * and RTMP_MAX_PENDING_BYTES from rtmplimits.h). 0 keeps a cap unchanged. */
+ * and RTMP_MAX_PENDING_BYTES from rtmplimits.h; a larger value gives the
+ * maximum). 0 keeps a cap unchanged. Lower caps apply to what starts after
+ * the call. */
 void rtmp_chunk_reader_set_limits (
     RtmpChunkReader *r, guint max_chunk_streams, gsize max_pending_bytes);
 

@@ -339,11 +339,49 @@ send_on_status (RtmpSession *s, guint32 stream_id, const gchar *level,
 
 /* ---- client -------------------------------------------------------------- */
 
+/* A server's onStatus description with our secrets taken out: servers
+ * quote the stream name back ("Started playing sk-123?token=abc"), and the
+ * description goes to logs and bus messages. The stream with its query,
+ * the name alone, and every query value become "<redacted>", as
+ * rtmpurl.h redacts URLs. */
+static gchar *
+redact_description (RtmpSession *s, const gchar *description)
+{
+  GString *text;
+  gchar **parts;
+  const gchar *q;
+
+  if (!description)
+    return NULL;
+  text = g_string_new (description);
+  if (s->stream && *s->stream) {
+    g_string_replace (text, s->stream, "<redacted>", 0);
+    q = strchr (s->stream, '?');
+    if (q && q > s->stream) {
+      gchar *name = g_strndup (s->stream, q - s->stream);
+
+      g_string_replace (text, name, "<redacted>", 0);
+      g_free (name);
+    }
+    parts = g_strsplit (q ? q + 1 : "", "&", -1);
+    for (gchar **p = parts; *p; p++) {
+      const gchar *v = strchr (*p, '=');
+
+      v = v ? v + 1 : *p;
+      if (*v)
+        g_string_replace (text, v, "<redacted>", 0);
+    }
+    g_strfreev (parts);
+  }
+  return g_string_free (text, FALSE);
+}
+
 static void
-client_fail (RtmpSession *s, const gchar *code, const gchar *description,
+client_fail (RtmpSession *s, const gchar *code, const gchar *description_in,
     const gchar *what)
 {
   RtmpSessionEvent *ev = event_new (s, RTMP_SESSION_EVENT_ERROR);
+  gchar *description = redact_description (s, description_in);
 
   s->state = CLIENT_FAILED;
   ev->code = g_strdup (code);
@@ -358,6 +396,7 @@ client_fail (RtmpSession *s, const gchar *code, const gchar *description,
     g_free (ev->error->message);
     ev->error->message = m;
   }
+  g_free (description);
   GST_WARNING ("%s", ev->error->message);
 }
 
@@ -473,8 +512,15 @@ client_on_status (RtmpSession *s, const RtmpCommand *cmd)
     GST_DEBUG ("onStatus without a status code");
     return;
   }
-  GST_DEBUG ("onStatus %s %s: %s", GST_STR_NULL (level), code,
+  GST_TRACE ("onStatus %s %s: %s", GST_STR_NULL (level), code,
       GST_STR_NULL (description));
+  {
+    gchar *d = redact_description (s, description);
+
+    GST_DEBUG (
+        "onStatus %s %s: %s", GST_STR_NULL (level), code, GST_STR_NULL (d));
+    g_free (d);
+  }
 
   if (g_str_equal (code, "NetStream.Play.Start") ||
       g_str_equal (code, "NetStream.Publish.Start")) {
@@ -503,7 +549,7 @@ client_on_status (RtmpSession *s, const RtmpCommand *cmd)
   }
   ev = event_new (s, RTMP_SESSION_EVENT_STATUS);
   ev->code = g_strdup (code);
-  ev->description = g_strdup (description);
+  ev->description = redact_description (s, description);
 }
 
 static void
@@ -565,7 +611,7 @@ client_command (RtmpSession *s, const RtmpCommand *cmd)
       RtmpSessionEvent *ev = event_new (s, RTMP_SESSION_EVENT_STATUS);
 
       ev->code = g_strdup (code);
-      ev->description = g_strdup (description);
+      ev->description = redact_description (s, description);
     }
   } else if (cmd->transaction_id > 0) {
     /* a call we do not implement (e.g. _checkbw) */
@@ -1137,6 +1183,14 @@ guint32
 rtmp_session_peer_window (RtmpSession *s)
 {
   return s->peer_acked_total > 0 ? s->announced_window : 0;
+}
+
+void
+rtmp_session_set_limits (
+    RtmpSession *s, guint max_chunk_streams, gsize max_pending_bytes)
+{
+  rtmp_chunk_reader_set_limits (
+      s->reader, max_chunk_streams, max_pending_bytes);
 }
 
 guint64

@@ -146,6 +146,14 @@ RtmpSession *rtmp_session_new_client (const RtmpClientConfig *config);
 RtmpSession *rtmp_session_new_server (const RtmpServerConfig *config);
 void rtmp_session_free (RtmpSession *s);
 
+/* The caps on what the peer can make the chunk reader hold: chunk streams
+ * with state and bytes of partially received messages (see
+ * rtmp_chunk_reader_set_limits(); 0 keeps one as it is). Any time: a
+ * server lowers them for a peer it does not know yet and raises them when
+ * it accepts a publisher. */
+void rtmp_session_set_limits (
+    RtmpSession *s, guint max_chunk_streams, gsize max_pending_bytes);
+
 /* Message mode, for transports that carry whole messages (RTMFP flows, RFC
  * 7425 section 5): messages come in with rtmp_session_push_message() and go
  * out through rtmp_session_pop_message() instead of the chunk stream, and
