@@ -39,5 +39,10 @@
 #define RTMFP_MAX_TAG_SIZE 64 /* an IHello tag */
 #define RTMFP_MAX_METADATA_SIZE 1024 /* a flow's metadata */
 #define RTMFP_MAX_PEER_ADDRESSES 16 /* addresses an introducer keeps a peer */
+/* FLV and aggregate messages */
+#define FLV_MAX_AGGREGATE_MESSAGES 65536 /* sub-messages one split returns */
+
+/* URLs: tcUrl, app and stream travel as AMF0 strings (u16 length) */
+#define RTMP_URL_MAX_LENGTH 65535
 
 #endif

@@ -850,6 +850,16 @@ rtmp_handshake_push_eof (RtmpHandshake *hs, GError **error)
       want = 1 + SIZE;
       break;
   }
+  if (!hs->server && hs->requested != RTMP_HANDSHAKE_TYPE_PLAIN &&
+      hs->state != STATE_WAIT_PEER2 && hs->have == 0) {
+    /* nginx-rtmp, SRS and FFmpeg close on a C0 they do not know */
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_HANDSHAKE,
+        "the server closed the connection instead of answering the RTMPE "
+        "handshake (type 0x%02x): it does not speak RTMPE",
+        hs->requested);
+    hs->state = STATE_ERROR;
+    return RTMP_HANDSHAKE_ERROR;
+  }
   g_set_error (error, RTMP_ERROR, RTMP_ERROR_TRUNCATED,
       "%s closed the connection after %" G_GSIZE_FORMAT
       " of the %" G_GSIZE_FORMAT " bytes of %s",

@@ -1,0 +1,86 @@
+/* gst-rtmpe: the client side of rtmpesrc and rtmpesink
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Connects (DNS, TCP with IPv4 and IPv6, TLS for rtmps), runs the handshake
+ * (RTMPE for rtmpe) and the session to play or publish one stream, and
+ * reconnects with growing delays when asked to. Everything happens on a
+ * private thread with its own GMainContext; the element talks to it from
+ * its streaming thread through the calls below, which any thread may make.
+ */
+#ifndef __GST_RTMPE_CLIENT_H__
+#define __GST_RTMPE_CLIENT_H__
+
+#include <gst/gst.h>
+
+#include "gstrtmpesettings.h"
+#include "rtmpmessage.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GstRtmpeClient GstRtmpeClient;
+
+/**
+ * GstRtmpeClientCallbacks:
+ * All run on the client's thread.
+ * @started: playing or publishing started (again, after a reconnect:
+ *   @reconnected is TRUE)
+ * @media: (src) an audio, video or data message; @msg is taken
+ * @eos: (src) the server ended the stream
+ * @status: an informational onStatus from the server
+ * @error: a fatal error: nothing more will happen. @code (may be NULL) is
+ *   the server's onStatus code when it gave one
+ * @reconnecting: the connection was lost (@error says why) and attempt
+ *   @attempt starts in @delay_ms
+ */
+typedef struct
+{
+  void (*started) (GstRtmpeClient *c, gboolean reconnected, gpointer data);
+  void (*media) (GstRtmpeClient *c, RtmpMessage *msg, gpointer data);
+  void (*eos) (GstRtmpeClient *c, gpointer data);
+  void (*status) (GstRtmpeClient *c, const gchar *code,
+      const gchar *description, gpointer data);
+  void (*error) (
+      GstRtmpeClient *c, const GError *error, const gchar *code, gpointer data);
+  void (*reconnecting) (GstRtmpeClient *c, const GError *error, guint attempt,
+      guint delay_ms, gpointer data);
+} GstRtmpeClientCallbacks;
+
+/* @target is taken. @publish: publish (sink) or play (src). @parent is
+ * used for logging only. */
+GstRtmpeClient *gst_rtmpe_client_new (GstObject *parent, GstRtmpeTarget *target,
+    gboolean publish, guint buffer_length, guint chunk_size,
+    const GstRtmpeClientCallbacks *callbacks, gpointer data);
+
+/* Starts connecting, in the background. */
+void gst_rtmpe_client_start (GstRtmpeClient *c);
+
+/* Publish: the messages to send first, after every (re)start of
+ * publishing: metadata and codec configuration. Copied. */
+void gst_rtmpe_client_set_headers (GstRtmpeClient *c, GPtrArray *headers);
+
+/* Publish: sends one message. Waits for publishing to start (up to the
+ * timeout), and while too much is queued (back-pressure). FALSE with the
+ * error that stopped it: G_IO_ERROR_CANCELLED when @cancellable fired;
+ * G_IO_ERROR_CONNECTION_CLOSED while reconnecting (the message is dropped;
+ * call again); or the fatal error. */
+gboolean gst_rtmpe_client_send (GstRtmpeClient *c, const RtmpMessage *msg,
+    GCancellable *cancellable, GError **error);
+
+/* Play: stop (FALSE) or resume reading from the server, for back-pressure
+ * from a full queue downstream. */
+void gst_rtmpe_client_set_reading (GstRtmpeClient *c, gboolean reading);
+
+/* Publish: ends the stream properly (FCUnpublish, deleteStream), writes
+ * everything still queued and closes the connection in order. Blocks up to
+ * @timeout_us. TRUE when everything was sent. */
+gboolean gst_rtmpe_client_finish (
+    GstRtmpeClient *c, gint64 timeout_us, GCancellable *cancellable);
+
+/* Stops everything at once and joins the thread. */
+void gst_rtmpe_client_free (GstRtmpeClient *c);
+
+GstStructure *gst_rtmpe_client_get_stats (GstRtmpeClient *c);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,890 @@
+/* gst-rtmpe: one RTMP connection driven on a GMainContext
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "rtmpeconnection.h"
+#include "rtmperror.h"
+
+#include <gst/gst.h>
+
+GST_DEBUG_CATEGORY_STATIC (rtmpe_connection_debug);
+#define GST_CAT_DEFAULT rtmpe_connection_debug
+
+#define READ_SIZE (64 * 1024)
+/* reads per wake-up, so one busy peer cannot starve the others */
+#define READS_PER_WAKEUP 8
+#define MAX_VECTORS 256
+
+typedef enum
+{
+  STAGE_TLS,
+  STAGE_HANDSHAKE,
+  STAGE_SESSION,
+} Stage;
+
+struct _RtmpeConnection
+{
+  gint refcount;
+  GMainContext *context;
+  RtmpeConnectionConfig config;
+
+  GMutex lock;
+  GCond cond;
+
+  RtmpeTransport *transport;
+  RtmpHandshake *handshake; /* NULL once done */
+  RtmpSession *session;
+  Stage stage;
+  gboolean reading;
+  gboolean closed;
+  gboolean close_reported;
+  gboolean finishing; /* finish(): shut down once drained */
+  gboolean shut_down; /* our side is shut down */
+  GError *error; /* why it closed; NULL: orderly */
+  gint64 last_read_us;
+  guint32 rtt_ms;
+  guint8 handshake_type;
+  gboolean digest;
+  gchar *peer;
+
+  GSource *read_source;
+  GSource *write_source;
+  GSource *timeout_source; /* handshake/connect deadline */
+  GSource *tick_source; /* idle check and pings, once a second */
+  GSource *close_source; /* deferred close from another thread */
+  gint64 next_ping_us;
+
+  RtmpeConnectionEventFunc on_event;
+  RtmpeConnectionClosedFunc on_closed;
+  gpointer user_data;
+  GDestroyNotify notify;
+};
+
+static void
+debug_init (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (rtmpe_connection_debug, "rtmpe-connection", 0,
+        "RTMP connections: sockets, TLS, RC4, timers");
+    g_once_init_leave (&once, 1);
+  }
+}
+
+static gchar *
+describe_peer (GSocket *socket)
+{
+  GSocketAddress *addr = g_socket_get_remote_address (socket, NULL);
+  gchar *s = NULL;
+
+  if (G_IS_INET_SOCKET_ADDRESS (addr)) {
+    GInetSocketAddress *ia = G_INET_SOCKET_ADDRESS (addr);
+    gchar *host =
+        g_inet_address_to_string (g_inet_socket_address_get_address (ia));
+
+    if (g_inet_address_get_family (g_inet_socket_address_get_address (ia)) ==
+        G_SOCKET_FAMILY_IPV6)
+      s = g_strdup_printf (
+          "[%s]:%u", host, g_inet_socket_address_get_port (ia));
+    else
+      s = g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (ia));
+    g_free (host);
+  }
+  g_clear_object (&addr);
+  return s ? s : g_strdup ("(unknown peer)");
+}
+
+RtmpeConnection *
+rtmpe_connection_new (GMainContext *context, RtmpeTransport *transport,
+    RtmpHandshake *handshake, RtmpSession *session,
+    const RtmpeConnectionConfig *config)
+{
+  RtmpeConnection *c = g_new0 (RtmpeConnection, 1);
+
+  debug_init ();
+  c->refcount = 1;
+  c->context = g_main_context_ref (context);
+  c->config = *config;
+  if (c->config.max_queued == 0)
+    c->config.max_queued = 4 * 1024 * 1024;
+  g_mutex_init (&c->lock);
+  g_cond_init (&c->cond);
+  c->transport = transport;
+  c->handshake = handshake;
+  c->session = session;
+  c->reading = TRUE;
+  c->peer = describe_peer (rtmpe_transport_get_socket (transport));
+  return c;
+}
+
+void
+rtmpe_connection_set_callbacks (RtmpeConnection *c,
+    RtmpeConnectionEventFunc on_event, RtmpeConnectionClosedFunc on_closed,
+    gpointer user_data, GDestroyNotify notify)
+{
+  c->on_event = on_event;
+  c->on_closed = on_closed;
+  c->user_data = user_data;
+  c->notify = notify;
+}
+
+static void
+destroy_source (GSource **s)
+{
+  if (*s) {
+    g_source_destroy (*s);
+    g_source_unref (*s);
+    *s = NULL;
+  }
+}
+
+/* A watch on the socket for @cond, calling @func on the context. */
+static GSource *
+socket_source (RtmpeConnection *c, GIOCondition cond, GSocketSourceFunc func)
+{
+  GSource *s = g_socket_create_source (
+      rtmpe_transport_get_socket (c->transport), cond, NULL);
+
+  g_source_set_callback (s, G_SOURCE_FUNC (func), c, NULL);
+  g_source_attach (s, c->context);
+  return s;
+}
+
+static const gchar *
+stage_name (Stage stage)
+{
+  switch (stage) {
+    case STAGE_TLS:
+      return "TLS handshake";
+    case STAGE_HANDSHAKE:
+      return "RTMP handshake";
+    default:
+      return "RTMP session";
+  }
+}
+
+/* ---- failing and closing ------------------------------------------------- */
+
+/* Marks the connection failed (first error wins). Lock held. */
+static void
+fail_locked (RtmpeConnection *c, GError *error)
+{
+  if (c->closed) {
+    g_clear_error (&error);
+    return;
+  }
+  GST_DEBUG ("%s: closing: %s", c->peer, error ? error->message : "orderly");
+  c->closed = TRUE;
+  c->error = error;
+  destroy_source (&c->read_source);
+  destroy_source (&c->write_source);
+  destroy_source (&c->timeout_source);
+  destroy_source (&c->tick_source);
+  rtmpe_transport_close (c->transport);
+  g_cond_broadcast (&c->cond);
+}
+
+/* Reports the close once. Lock NOT held; context thread. */
+static void
+report_closed (RtmpeConnection *c)
+{
+  GError *error = NULL;
+
+  g_mutex_lock (&c->lock);
+  if (!c->closed || c->close_reported) {
+    g_mutex_unlock (&c->lock);
+    return;
+  }
+  c->close_reported = TRUE;
+  error = c->error ? g_error_copy (c->error) : NULL;
+  g_mutex_unlock (&c->lock);
+  if (c->on_closed)
+    c->on_closed (c, error, c->user_data);
+  g_clear_error (&error);
+}
+
+static gboolean
+deferred_close_cb (gpointer data)
+{
+  RtmpeConnection *c = data;
+
+  g_mutex_lock (&c->lock);
+  destroy_source (&c->close_source);
+  g_mutex_unlock (&c->lock);
+  report_closed (c);
+  return G_SOURCE_REMOVE;
+}
+
+/* A failure seen on another thread: report it on the context's thread.
+ * Lock held. */
+static void
+schedule_report_locked (RtmpeConnection *c)
+{
+  if (c->close_source)
+    return;
+  c->close_source = g_idle_source_new ();
+  g_source_set_callback (c->close_source, deferred_close_cb, c, NULL);
+  g_source_attach (c->close_source, c->context);
+}
+
+void
+rtmpe_connection_close (RtmpeConnection *c)
+{
+  g_mutex_lock (&c->lock);
+  fail_locked (c, NULL);
+  g_mutex_unlock (&c->lock);
+  report_closed (c);
+}
+
+gboolean
+rtmpe_connection_is_closed (RtmpeConnection *c)
+{
+  gboolean closed;
+
+  g_mutex_lock (&c->lock);
+  closed = c->closed;
+  g_mutex_unlock (&c->lock);
+  return closed;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+static gboolean on_writable (GSocket *socket, GIOCondition cond, gpointer data);
+
+/* Writes what the session queued, as much as the socket takes. Arms the
+ * write watch when something is left. Lock held. */
+static gboolean
+flush_locked (RtmpeConnection *c, GError **error)
+{
+  RtmpOutQueue *q = rtmp_session_get_out_queue (c->session);
+  GOutputVector v[MAX_VECTORS];
+
+  while (rtmp_out_queue_size (q) > 0) {
+    guint n = rtmp_out_queue_peek (q, v, MAX_VECTORS);
+    gssize accepted = rtmpe_transport_writev (c->transport, v, n, error);
+
+    if (accepted < 0)
+      return FALSE;
+    if (accepted == 0)
+      break;
+    rtmp_out_queue_consume (q, accepted);
+  }
+  if (!rtmpe_transport_flush (c->transport, error))
+    return FALSE;
+
+  if (rtmp_out_queue_size (q) > 0 || rtmpe_transport_pending (c->transport)) {
+    if (!c->write_source) {
+      c->write_source = socket_source (c, G_IO_OUT, on_writable);
+    }
+  } else {
+    destroy_source (&c->write_source);
+    if (c->finishing && !c->shut_down) {
+      GST_DEBUG ("%s: all sent, shutting down our side", c->peer);
+      c->shut_down = TRUE;
+      g_socket_shutdown (
+          rtmpe_transport_get_socket (c->transport), FALSE, TRUE, NULL);
+    }
+  }
+  g_cond_broadcast (&c->cond);
+  return TRUE;
+}
+
+static gsize
+queued_locked (RtmpeConnection *c)
+{
+  return rtmp_out_queue_size (rtmp_session_get_out_queue (c->session)) +
+      rtmpe_transport_pending (c->transport);
+}
+
+static gboolean on_readable (GSocket *socket, GIOCondition cond, gpointer data);
+
+static gboolean
+on_writable (GSocket *socket, GIOCondition cond, gpointer data)
+{
+  RtmpeConnection *c = data;
+  GError *error = NULL;
+  gboolean tls_read_wants_out;
+
+  g_mutex_lock (&c->lock);
+  if (c->closed) {
+    g_mutex_unlock (&c->lock);
+    return G_SOURCE_REMOVE;
+  }
+  tls_read_wants_out = rtmpe_transport_is_tls (c->transport) &&
+      rtmpe_transport_wants (c->transport) == G_IO_OUT;
+  if (!flush_locked (c, &error))
+    fail_locked (c, error);
+  g_mutex_unlock (&c->lock);
+  if (tls_read_wants_out)
+    on_readable (socket, G_IO_IN, c);
+  report_closed (c);
+  /* flush_locked() destroyed this source when done, or kept it */
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+static void
+stop_handshake_timer_locked (RtmpeConnection *c)
+{
+  destroy_source (&c->timeout_source);
+}
+
+/* The RTMP handshake is done: install RC4 and hand what followed it to the
+ * session. Lock held. */
+static gboolean
+handshake_done_locked (RtmpeConnection *c, const guint8 *rest, gsize len,
+    guint64 now_ms, GError **error)
+{
+  guint8 dec_key[RTMP_HANDSHAKE_RC4_KEY_SIZE];
+  guint8 enc_key[RTMP_HANDSHAKE_RC4_KEY_SIZE];
+  GstBuffer *leftover = NULL;
+
+  c->handshake_type = rtmp_handshake_get_negotiated_type (c->handshake);
+  c->digest = rtmp_handshake_get_digest_used (c->handshake);
+  GST_INFO ("%s: handshake done: type 0x%02x, %s, peer version %08x", c->peer,
+      c->handshake_type, c->digest ? "digest" : "simple",
+      rtmp_handshake_get_peer_version (c->handshake));
+
+  if (len > 0)
+    leftover = gst_buffer_new_memdup (rest, len);
+  if (rtmp_handshake_get_rc4_keys (c->handshake, dec_key, enc_key)) {
+    RtmpeRc4 *dec = rtmpe_rc4_new (dec_key, sizeof (dec_key), error);
+    RtmpeRc4 *enc =
+        dec ? rtmpe_rc4_new (enc_key, sizeof (enc_key), error) : NULL;
+
+    if (!enc) {
+      rtmpe_rc4_free (dec);
+      gst_clear_buffer (&leftover);
+      return FALSE;
+    }
+    rtmpe_rc4_skip (dec, RTMP_HANDSHAKE_RC4_DISCARD);
+    rtmpe_rc4_skip (enc, RTMP_HANDSHAKE_RC4_DISCARD);
+    if (leftover) {
+      GstMapInfo map;
+
+      gst_buffer_map (leftover, &map, GST_MAP_READWRITE);
+      rtmpe_rc4_process (dec, map.data, map.data, map.size);
+      gst_buffer_unmap (leftover, &map);
+    }
+    rtmpe_transport_set_rc4 (c->transport, enc, dec);
+  }
+  g_clear_pointer (&c->handshake, rtmp_handshake_free);
+  c->stage = STAGE_SESSION;
+  rtmp_session_start (c->session);
+  if (leftover) {
+    gboolean ok = rtmp_session_push (c->session, leftover, now_ms, error);
+
+    gst_buffer_unref (leftover);
+    return ok;
+  }
+  return TRUE;
+}
+
+/* Feeds one read to the handshake. Lock held. */
+static gboolean
+push_handshake_locked (RtmpeConnection *c, const guint8 *data, gsize len,
+    guint64 now_ms, GError **error)
+{
+  GByteArray *out = g_byte_array_new ();
+  gsize used = 0;
+  RtmpHandshakeResult res;
+
+  res = rtmp_handshake_push (c->handshake, data, len, &used, out, error);
+  if (out->len > 0)
+    rtmp_out_queue_push_copy (
+        rtmp_session_get_out_queue (c->session), out->data, out->len);
+  g_byte_array_unref (out);
+  if (res == RTMP_HANDSHAKE_ERROR)
+    return FALSE;
+  if (res == RTMP_HANDSHAKE_DONE)
+    return handshake_done_locked (c, data + used, len - used, now_ms, error);
+  return TRUE;
+}
+
+static gboolean
+tls_step_locked (RtmpeConnection *c, GError **error)
+{
+  GError *err = NULL;
+
+  if (rtmpe_transport_handshake (c->transport, &err)) {
+    gchar *desc = rtmpe_transport_describe_tls (c->transport);
+    GByteArray *out = g_byte_array_new ();
+
+    GST_INFO ("%s: TLS established: %s", c->peer, desc);
+    g_free (desc);
+    c->stage = STAGE_HANDSHAKE;
+    if (!rtmp_handshake_get_initial (c->handshake, out, error)) {
+      g_byte_array_unref (out);
+      return FALSE;
+    }
+    if (out->len)
+      rtmp_out_queue_push_copy (
+          rtmp_session_get_out_queue (c->session), out->data, out->len);
+    g_byte_array_unref (out);
+    return TRUE;
+  }
+  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+    g_error_free (err);
+    if (rtmpe_transport_wants (c->transport) == G_IO_OUT && !c->write_source) {
+      c->write_source = socket_source (c, G_IO_OUT, on_writable);
+    }
+    return TRUE;
+  }
+  g_propagate_error (error, err);
+  return FALSE;
+}
+
+/* Takes the session's events for delivery outside the lock. Lock held. */
+static GQueue *
+take_events_locked (RtmpeConnection *c)
+{
+  GQueue *events = NULL;
+  RtmpSessionEvent *ev;
+
+  while ((ev = rtmp_session_pop_event (c->session))) {
+    switch (ev->type) {
+      case RTMP_SESSION_EVENT_STARTED:
+      case RTMP_SESSION_EVENT_CONNECT_REQUEST:
+        stop_handshake_timer_locked (c);
+        break;
+      case RTMP_SESSION_EVENT_PONG:
+        c->rtt_ms = ev->rtt_ms;
+        break;
+      default:
+        break;
+    }
+    if (!events)
+      events = g_queue_new ();
+    g_queue_push_tail (events, ev);
+  }
+  return events;
+}
+
+static void
+deliver_events (RtmpeConnection *c, GQueue *events)
+{
+  RtmpSessionEvent *ev;
+
+  if (!events)
+    return;
+  while ((ev = g_queue_pop_head (events))) {
+    if (c->on_event)
+      c->on_event (c, ev, c->user_data);
+    else
+      rtmp_session_event_free (ev);
+  }
+  g_queue_free (events);
+}
+
+static gboolean
+on_readable (GSocket *socket, GIOCondition cond, gpointer data)
+{
+  RtmpeConnection *c = data;
+  GError *error = NULL;
+  GQueue *events = NULL;
+  gboolean keep = TRUE;
+
+  g_mutex_lock (&c->lock);
+  for (guint i = 0; i < READS_PER_WAKEUP && !c->closed && c->reading; i++) {
+    GstBuffer *buf;
+    GstMapInfo map;
+    gssize n;
+    guint64 now_ms;
+
+    if (c->stage == STAGE_TLS) {
+      if (!tls_step_locked (c, &error))
+        goto failed;
+      if (c->stage == STAGE_TLS)
+        break;
+      /* TLS is up: C0+C1 go out now, whatever the next read does */
+      if (!flush_locked (c, &error))
+        goto failed;
+      continue;
+    }
+
+    buf = gst_buffer_new_allocate (NULL, READ_SIZE, NULL);
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    n = rtmpe_transport_read (c->transport, map.data, READ_SIZE, &error);
+    gst_buffer_unmap (buf, &map);
+    if (n < 0) {
+      gst_buffer_unref (buf);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        g_clear_error (&error);
+        break;
+      }
+      goto failed;
+    }
+    if (n == 0) {
+      gst_buffer_unref (buf);
+      if (c->stage == STAGE_HANDSHAKE)
+        rtmp_handshake_push_eof (c->handshake, &error);
+      else if (!c->finishing)
+        error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+            "%s closed the connection during the %s", c->peer,
+            stage_name (c->stage));
+      goto failed;
+    }
+    gst_buffer_set_size (buf, n);
+    c->last_read_us = g_get_monotonic_time ();
+    now_ms = c->last_read_us / 1000;
+
+    if (c->stage == STAGE_HANDSHAKE) {
+      gst_buffer_map (buf, &map, GST_MAP_READ);
+      keep = push_handshake_locked (c, map.data, map.size, now_ms, &error);
+      gst_buffer_unmap (buf, &map);
+      gst_buffer_unref (buf);
+    } else {
+      keep = rtmp_session_push (c->session, buf, now_ms, &error);
+      gst_buffer_unref (buf);
+    }
+    if (!keep)
+      goto failed;
+    if (!flush_locked (c, &error))
+      goto failed;
+  }
+  if (!c->closed) {
+    GQueue *more = take_events_locked (c);
+
+    events = more;
+  }
+  g_mutex_unlock (&c->lock);
+  deliver_events (c, events);
+  report_closed (c);
+  return G_SOURCE_CONTINUE;
+
+failed:
+  events = take_events_locked (c);
+  fail_locked (c, error);
+  g_mutex_unlock (&c->lock);
+  deliver_events (c, events);
+  report_closed (c);
+  return G_SOURCE_REMOVE;
+}
+
+void
+rtmpe_connection_set_reading (RtmpeConnection *c, gboolean reading)
+{
+  g_mutex_lock (&c->lock);
+  if (c->reading == reading || c->closed) {
+    c->reading = reading;
+    g_mutex_unlock (&c->lock);
+    return;
+  }
+  c->reading = reading;
+  if (reading && !c->read_source) {
+    c->read_source = socket_source (c, G_IO_IN, on_readable);
+  } else if (!reading) {
+    destroy_source (&c->read_source);
+  }
+  g_mutex_unlock (&c->lock);
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+static gboolean
+on_timeout (gpointer data)
+{
+  RtmpeConnection *c = data;
+
+  g_mutex_lock (&c->lock);
+  fail_locked (c,
+      g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+          "no answer from %s within %u s (during the %s)", c->peer,
+          c->config.handshake_timeout, stage_name (c->stage)));
+  g_mutex_unlock (&c->lock);
+  report_closed (c);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_tick (gpointer data)
+{
+  RtmpeConnection *c = data;
+  gint64 now = g_get_monotonic_time ();
+  GError *error = NULL;
+
+  g_mutex_lock (&c->lock);
+  if (c->closed) {
+    g_mutex_unlock (&c->lock);
+    return G_SOURCE_REMOVE;
+  }
+  if (c->config.idle_timeout && c->stage == STAGE_SESSION &&
+      now - c->last_read_us > (gint64) c->config.idle_timeout * 1000000 &&
+      c->reading) {
+    fail_locked (c,
+        g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+            "nothing received from %s for %u s", c->peer,
+            c->config.idle_timeout));
+  } else if (c->config.ping_interval && c->stage == STAGE_SESSION &&
+      now >= c->next_ping_us) {
+    c->next_ping_us = now + (gint64) c->config.ping_interval * 1000000;
+    rtmp_session_ping (c->session, now / 1000);
+    if (!flush_locked (c, &error))
+      fail_locked (c, error);
+  }
+  g_mutex_unlock (&c->lock);
+  report_closed (c);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- start --------------------------------------------------------------- */
+
+void
+rtmpe_connection_start (RtmpeConnection *c)
+{
+  GError *error = NULL;
+
+  g_mutex_lock (&c->lock);
+  c->last_read_us = g_get_monotonic_time ();
+  c->next_ping_us =
+      c->last_read_us + (gint64) c->config.ping_interval * 1000000;
+  if (c->config.handshake_timeout) {
+    c->timeout_source =
+        g_timeout_source_new_seconds (c->config.handshake_timeout);
+    g_source_set_callback (c->timeout_source, on_timeout, c, NULL);
+    g_source_attach (c->timeout_source, c->context);
+  }
+  if (c->config.idle_timeout || c->config.ping_interval) {
+    c->tick_source = g_timeout_source_new (1000);
+    g_source_set_callback (c->tick_source, on_tick, c, NULL);
+    g_source_attach (c->tick_source, c->context);
+  }
+  c->read_source = socket_source (c, G_IO_IN, on_readable);
+
+  if (rtmpe_transport_is_tls (c->transport)) {
+    c->stage = STAGE_TLS;
+    if (!tls_step_locked (c, &error))
+      goto failed;
+  } else {
+    GByteArray *out = g_byte_array_new ();
+
+    c->stage = STAGE_HANDSHAKE;
+    if (!rtmp_handshake_get_initial (c->handshake, out, &error)) {
+      g_byte_array_unref (out);
+      goto failed;
+    }
+    if (out->len)
+      rtmp_out_queue_push_copy (
+          rtmp_session_get_out_queue (c->session), out->data, out->len);
+    g_byte_array_unref (out);
+  }
+  if (!flush_locked (c, &error))
+    goto failed;
+  g_mutex_unlock (&c->lock);
+  return;
+
+failed:
+  fail_locked (c, error);
+  g_mutex_unlock (&c->lock);
+  report_closed (c);
+}
+
+/* ---- any thread ---------------------------------------------------------- */
+
+static void
+cancelled_cb (GCancellable *cancellable, RtmpeConnection *c)
+{
+  g_mutex_lock (&c->lock);
+  g_cond_broadcast (&c->cond);
+  g_mutex_unlock (&c->lock);
+}
+
+static gboolean
+wait_locked (RtmpeConnection *c, gint64 deadline, GCancellable *cancellable)
+{
+  if (g_cancellable_is_cancelled (cancellable))
+    return FALSE;
+  if (deadline < 0) {
+    g_cond_wait (&c->cond, &c->lock);
+    return TRUE;
+  }
+  return g_cond_wait_until (&c->cond, &c->lock, deadline) ||
+      g_get_monotonic_time () < deadline;
+}
+
+static void
+closed_error (RtmpeConnection *c, GError **error)
+{
+  if (c->error)
+    g_propagate_error (error, g_error_copy (c->error));
+  else
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+        "the connection is closed");
+}
+
+gboolean
+rtmpe_connection_send_media (RtmpeConnection *c, const RtmpMessage *msg,
+    guint32 stream_id, gint64 timeout_us, GCancellable *cancellable,
+    GError **error)
+{
+  gint64 deadline = timeout_us < 0 ? -1 : g_get_monotonic_time () + timeout_us;
+  gulong handler = 0;
+  gboolean ok = FALSE;
+  GError *err = NULL;
+
+  if (cancellable)
+    handler =
+        g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), c, NULL);
+  g_mutex_lock (&c->lock);
+  while (!c->closed && queued_locked (c) > c->config.max_queued) {
+    if (timeout_us == 0 || !wait_locked (c, deadline, cancellable))
+      break;
+  }
+  if (c->closed) {
+    closed_error (c, error);
+  } else if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
+    /* nothing queued */
+  } else if (queued_locked (c) > c->config.max_queued) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+        "%s is not reading fast enough (%" G_GSIZE_FORMAT " bytes waiting)",
+        c->peer, queued_locked (c));
+  } else if (!rtmp_session_send_media (c->session, msg, stream_id, error)) {
+    /* not sendable */
+  } else if (!flush_locked (c, &err)) {
+    fail_locked (c, g_error_copy (err));
+    schedule_report_locked (c);
+    g_propagate_error (error, err);
+  } else {
+    ok = TRUE;
+  }
+  g_mutex_unlock (&c->lock);
+  if (handler)
+    g_cancellable_disconnect (cancellable, handler);
+  return ok;
+}
+
+void
+rtmpe_connection_call (RtmpeConnection *c,
+    void (*func) (RtmpSession *s, gpointer data), gpointer data)
+{
+  GError *error = NULL;
+
+  g_mutex_lock (&c->lock);
+  if (!c->closed) {
+    func (c->session, data);
+    if (!flush_locked (c, &error)) {
+      fail_locked (c, error);
+      schedule_report_locked (c);
+    }
+  }
+  g_mutex_unlock (&c->lock);
+}
+
+gboolean
+rtmpe_connection_drain (
+    RtmpeConnection *c, gint64 timeout_us, GCancellable *cancellable)
+{
+  gint64 deadline = timeout_us < 0 ? -1 : g_get_monotonic_time () + timeout_us;
+  gulong handler = 0;
+  gboolean drained;
+
+  if (cancellable)
+    handler =
+        g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), c, NULL);
+  g_mutex_lock (&c->lock);
+  while (!c->closed && queued_locked (c) > 0) {
+    if (!wait_locked (c, deadline, cancellable))
+      break;
+  }
+  drained = !c->closed && queued_locked (c) == 0;
+  g_mutex_unlock (&c->lock);
+  if (handler)
+    g_cancellable_disconnect (cancellable, handler);
+  return drained;
+}
+
+void
+rtmpe_connection_get_stats (RtmpeConnection *c, RtmpeConnectionStats *stats)
+{
+  g_mutex_lock (&c->lock);
+  stats->bytes_in = rtmpe_transport_bytes_in (c->transport);
+  stats->bytes_out = rtmpe_transport_bytes_out (c->transport);
+  stats->queued = queued_locked (c);
+  stats->rtt_ms = c->rtt_ms;
+  stats->handshake_type = c->handshake_type;
+  stats->digest = c->digest;
+  if (rtmpe_transport_is_tls (c->transport))
+    stats->cipher = rtmpe_transport_describe_tls (c->transport);
+  else
+    stats->cipher =
+        g_strdup (rtmpe_transport_is_rc4 (c->transport) ? "RC4" : "none");
+  stats->peer = g_strdup (c->peer);
+  g_mutex_unlock (&c->lock);
+}
+
+void
+rtmpe_connection_stats_clear (RtmpeConnectionStats *stats)
+{
+  g_clear_pointer (&stats->cipher, g_free);
+  g_clear_pointer (&stats->peer, g_free);
+}
+
+static gboolean
+finish_timeout_cb (gpointer data)
+{
+  RtmpeConnection *c = data;
+
+  g_mutex_lock (&c->lock);
+  GST_DEBUG ("%s: the peer did not close in time after our shutdown", c->peer);
+  fail_locked (c, NULL);
+  g_mutex_unlock (&c->lock);
+  report_closed (c);
+  return G_SOURCE_REMOVE;
+}
+
+void
+rtmpe_connection_finish (RtmpeConnection *c)
+{
+  GError *error = NULL;
+
+  g_mutex_lock (&c->lock);
+  if (c->closed || c->finishing) {
+    g_mutex_unlock (&c->lock);
+    return;
+  }
+  c->finishing = TRUE;
+  c->reading = TRUE;
+  if (!c->read_source) {
+    c->read_source = socket_source (c, G_IO_IN, on_readable);
+  }
+  /* the peer gets a few seconds to read what we sent and close */
+  destroy_source (&c->timeout_source);
+  c->timeout_source = g_timeout_source_new_seconds (5);
+  g_source_set_callback (c->timeout_source, finish_timeout_cb, c, NULL);
+  g_source_attach (c->timeout_source, c->context);
+  if (!flush_locked (c, &error))
+    fail_locked (c, error);
+  g_mutex_unlock (&c->lock);
+  report_closed (c);
+}
+
+RtmpeConnection *
+rtmpe_connection_ref (RtmpeConnection *c)
+{
+  g_atomic_int_inc (&c->refcount);
+  return c;
+}
+
+void
+rtmpe_connection_unref (RtmpeConnection *c)
+{
+  if (!c || !g_atomic_int_dec_and_test (&c->refcount))
+    return;
+  g_mutex_lock (&c->lock);
+  c->close_reported = TRUE;
+  fail_locked (c, NULL);
+  destroy_source (&c->close_source);
+  g_mutex_unlock (&c->lock);
+  if (c->notify)
+    c->notify (c->user_data);
+  rtmpe_transport_free (c->transport);
+  g_clear_pointer (&c->handshake, rtmp_handshake_free);
+  rtmp_session_free (c->session);
+  g_clear_error (&c->error);
+  g_free (c->peer);
+  g_mutex_clear (&c->lock);
+  g_cond_clear (&c->cond);
+  g_main_context_unref (c->context);
+  g_free (c);
+}
