@@ -686,7 +686,11 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.build = os.path.abspath(args.build)
-        self.workdir = tempfile.mkdtemp(prefix="rtmpe-bench-")
+        # under the build directory, not /tmp: other sessions' clean-ups of
+        # /tmp/rtmpe-* once removed a running benchmark's files
+        base = args.workdir or os.path.join(self.build, "bench-work")
+        os.makedirs(base, exist_ok=True)
+        self.workdir = tempfile.mkdtemp(prefix="run-", dir=base)
         self.procs = Procs(self.workdir)
         self.results = {}      # figure -> key -> metric -> [values]
         self.errors = {}       # (figure, key) -> message
@@ -1552,7 +1556,22 @@ class Bench:
                 fn()
                 self.meta.setdefault("seconds", {})[name] = round(
                     time.monotonic() - t, 1)
+                self.save_json()
         self.meta["total_seconds"] = round(time.monotonic() - t0, 1)
+
+    def save_json(self):
+        """The raw results so far (written after every figure)."""
+        if not self.args.json:
+            return
+        with open(self.args.json + ".part", "w") as f:
+            json.dump(dict(meta=self.meta, media=self.media,
+                           results=self.results,
+                           errors={f"{k[0]}/{k[1]}": v
+                                   for k, v in self.errors.items()},
+                           notes=self.notes,
+                           candidates=getattr(self, "cands", [])), f,
+                      indent=1, default=str)
+        os.replace(self.args.json + ".part", self.args.json)
 
     def collect_meta(self):
         def sh(cmd):
@@ -2019,6 +2038,8 @@ def parse_args(argv):
     ap.add_argument("--markdown", help="write the report (markdown) here")
     ap.add_argument("--annotate-all", action="store_true",
                     help="callgrind_annotate the anchors too")
+    ap.add_argument("--workdir", help="where the work directories go "
+                    "(default BUILD/bench-work)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the work directory (logs, callgrind files)")
     ap.add_argument("--list", action="store_true",
@@ -2064,30 +2085,34 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     bench = Bench(args)
+    status = 0
     try:
         bench.run()
-        text = Report(bench).build()
     except HarnessError as e:
         log("harness error:", e)
-        return 2
+        status = 2
     except KeyboardInterrupt as e:
         log("interrupted", e)
-        return 130
+        status = 130
+    except Exception:
+        import traceback
+        log("harness bug:\n" + traceback.format_exc())
+        status = 2
     finally:
         bench.cleanup()
+    bench.save_json()
+    if not bench.results:
+        return status or 2
+    # what was measured is reported even when the run stopped early
+    text = Report(bench).build()
+    if status:
+        text += ("\n**The run stopped early (status "
+                 f"{status}): the figures above are partial.**\n")
     print(text)
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(text)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(dict(meta=bench.meta, media=bench.media,
-                           results=bench.results,
-                           errors={f"{k[0]}/{k[1]}": v
-                                   for k, v in bench.errors.items()},
-                           notes=bench.notes,
-                           candidates=bench.cands), f, indent=1, default=str)
-    return 0
+    return status
 
 
 if __name__ == "__main__":
