@@ -15,6 +15,7 @@ PACKAGES="
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   nginx libnginx-mod-rtmp stunnel4 rtmpdump ffmpeg
   python3 python3-gi gir1.2-gstreamer-1.0 iproute2 iptables procps
+  valgrind strace time
 "
 
 missing=""
