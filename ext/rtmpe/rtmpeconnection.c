@@ -12,6 +12,8 @@ GST_DEBUG_CATEGORY_STATIC (rtmpe_connection_debug);
 #define READ_SIZE (64 * 1024)
 /* reads per wake-up, so one busy peer cannot starve the others */
 #define READS_PER_WAKEUP 8
+/* Reads after which we stop asking for immediate ACKs (see on_readable) */
+#define QUICKACK_READS 64
 #define MAX_VECTORS 256
 /* Reading stops while more than this waits to be written, and resumes
  * below half of it: a peer that sends requests (createStream, pings ...)
@@ -40,6 +42,7 @@ struct _RtmpeConnection
   RtmpSession *session;
   Stage stage;
   gboolean reading;
+  guint quickack_reads; /* reads done with TCP_QUICKACK re-armed */
   gboolean backlogged; /* reading suspended: too much waits to be written */
   gboolean closed;
   gboolean close_reported;
@@ -568,6 +571,15 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
         break;
       }
       goto failed;
+    }
+    if (n > 0 && c->quickack_reads < QUICKACK_READS) {
+      /* Servers that leave Nagle on (nginx-rtmp does) hold their next small
+       * answer until we ACK the last one, and Linux delays that ACK by up
+       * to 40 ms: two such stalls were most of the time to the first
+       * buffer. During the exchanges that start a session, ACK at once
+       * (the kernel forgets TCP_QUICKACK, so it is set again per read). */
+      c->quickack_reads++;
+      rtmpe_transport_quickack (c->transport);
     }
     if (n == 0) {
       gst_buffer_unref (buf);

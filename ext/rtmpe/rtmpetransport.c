@@ -47,6 +47,16 @@ rtmpe_transport_new (GSocket *socket)
 }
 
 void
+rtmpe_transport_quickack (RtmpeTransport *t)
+{
+#ifdef TCP_QUICKACK
+  g_socket_set_option (t->socket, IPPROTO_TCP, TCP_QUICKACK, 1, NULL);
+#else
+  (void) t;
+#endif
+}
+
+void
 rtmpe_transport_free (RtmpeTransport *t)
 {
   if (!t)

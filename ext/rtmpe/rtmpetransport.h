@@ -27,6 +27,9 @@ RtmpeTransport *rtmpe_transport_new (GSocket *socket);
 void rtmpe_transport_free (RtmpeTransport *t);
 
 GSocket *rtmpe_transport_get_socket (RtmpeTransport *t);
+/* Asks the kernel to ACK what it receives at once (Linux TCP_QUICKACK,
+ * which lapses by itself); does nothing elsewhere. */
+void rtmpe_transport_quickack (RtmpeTransport *t);
 
 /* TLS. A client verifies the peer's certificate chain (system trust store,
  * or @ca_file when given) and that it names @host, unless @verify is FALSE.

@@ -56,8 +56,7 @@ count (size_t n)
   }
 }
 
-__attribute__((constructor))
-static void
+__attribute__ ((constructor)) static void
 copycount_init (void)
 {
   const char *m = getenv ("COPYCOUNT_MIN");
@@ -69,15 +68,15 @@ copycount_init (void)
   real_memcpy = (copy_fn) dlsym (RTLD_NEXT, "memcpy");
 }
 
-__attribute__((destructor))
-static void
+__attribute__ ((destructor)) static void
 copycount_fini (void)
 {
   const char *path = getenv ("COPYCOUNT_OUT");
   char line[256];
   int len, fd;
 
-  len = snprintf (line, sizeof (line), "copycount: pid=%ld big_bytes=%llu "
+  len = snprintf (line, sizeof (line),
+      "copycount: pid=%ld big_bytes=%llu "
       "big_calls=%llu all_bytes=%llu all_calls=%llu min=%zu\n",
       (long) getpid (),
       (unsigned long long) __atomic_load_n (&big_bytes, __ATOMIC_RELAXED),
