@@ -412,6 +412,8 @@ add_socket (RtmfpIo *io, GSocket *sock)
   GSource *s = g_socket_create_source (sock, G_IO_IN, NULL);
 
   g_source_set_callback (s, G_SOURCE_FUNC (read_ready), io, NULL);
+  /* as in rtmpeconnection.c: no wakeup of our own context per dispatch */
+  g_source_set_can_recurse (s, TRUE);
   g_source_attach (s, io->context);
   if (g_socket_get_family (sock) == G_SOCKET_FAMILY_IPV4) {
     io->sock4 = sock;

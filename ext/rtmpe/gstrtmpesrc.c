@@ -102,6 +102,10 @@ set_reading_locked (GstRtmpeSrc *self, gboolean reading)
     gst_rtmpe_server_set_reading (self->server, reading);
 }
 
+/* Queues @msg for create(); then the caller unlocks and calls
+ * wake_consumer (). Signalling after the unlock spares the woken streaming
+ * thread from blocking at once on the lock we still hold (a futex wait and
+ * wake per message, for every message of a paced stream). */
 static void
 push_locked (GstRtmpeSrc *self, RtmpMessage *msg)
 {
@@ -112,7 +116,12 @@ push_locked (GstRtmpeSrc *self, RtmpMessage *msg)
         self->queued_bytes);
     set_reading_locked (self, FALSE);
   }
-  g_cond_broadcast (&self->cond);
+}
+
+static void
+wake_consumer (GstRtmpeSrc *self)
+{
+  g_cond_signal (&self->cond);
 }
 
 static void
@@ -125,6 +134,7 @@ on_started (GstRtmpeClient *c, gboolean reconnected, gpointer data)
   g_mutex_lock (&self->lock);
   push_locked (self, rtmp_message_new (DISCONT_MARKER, 0, 0, NULL));
   g_mutex_unlock (&self->lock);
+  wake_consumer (self);
 }
 
 static void
@@ -135,6 +145,7 @@ on_media (GstRtmpeClient *c, RtmpMessage *msg, gpointer data)
   g_mutex_lock (&self->lock);
   push_locked (self, msg);
   g_mutex_unlock (&self->lock);
+  wake_consumer (self);
 }
 
 static void

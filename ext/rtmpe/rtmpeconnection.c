@@ -160,6 +160,12 @@ socket_source (RtmpeConnection *c, GIOCondition cond, GSocketSourceFunc func)
       rtmpe_transport_get_socket (c->transport), cond, NULL);
 
   g_source_set_callback (s, G_SOURCE_FUNC (func), c, NULL);
+  /* GLib (2.74) takes a non-recursive source's descriptor out of the poll
+   * set while it is dispatched and puts it back after, waking its own
+   * context each time: an extra write, poll and read of the wakeup fd for
+   * every read of the socket. Nothing here iterates the context from a
+   * callback, so recursion is allowed and the round trip goes. */
+  g_source_set_can_recurse (s, TRUE);
   g_source_attach (s, c->context);
   return s;
 }
@@ -617,6 +623,11 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
       goto failed;
     if (!flush_locked (c, &error))
       goto failed;
+    /* A short read drained the socket: asking again would only return
+     * EAGAIN (a third of all reads with paced publishers), and poll is
+     * level-triggered. TLS may hold decrypted bytes back: read on. */
+    if ((gsize) n < READ_SIZE && !rtmpe_transport_is_tls (c->transport))
+      break;
   }
   if (!c->closed) {
     GQueue *more = take_events_locked (c);

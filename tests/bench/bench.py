@@ -152,11 +152,12 @@ CANDIDATES = [
 # Our listen mode, standing in for nginx where nginx cannot serve (RTMPE).
 # {port} {stream}; {out} is where the server writes what it received.
 LISTEN_SERVERS = {
-    # figure 6: one server ingesting {n} publishers on one port, streams
-    # live/in0 ... live/in{n-1}. Not filled in until our listen mode lands
-    # on main (its multi-publisher form is not known yet): None leaves the
-    # slot marked "not yet measured".
-    "ingest": None,
+    # figure 6: one process ingesting n publishers, streams live/in0 ...
+    # live/in{n-1}. A listening rtmpesrc takes one publisher of one stream,
+    # so this fragment is repeated once per stream in one gst-launch, each
+    # copy on its own port ({port} {i}).
+    "ingest": ("rtmpesrc mode=listen location=rtmp://127.0.0.1:{port}/live/"
+               "in{i} ! fakesink sync=false"),
     "sink": ("rtmpesrc mode=listen location=rtmpe://127.0.0.1:{port}/live/"
              "{stream} ! filesink location={out} sync=false"),
 }
@@ -1461,17 +1462,24 @@ class Bench:
                         ng = Nginx(self.procs, self.workdir,
                                    self.stream("nginx-ingest"))
                         server, port = ng.proc, ng.port
+                        ports = [port] * n
                     else:
-                        port = free_port()
-                        server = self.procs.start(self.gst_argv(
-                            template.format(port=port, n=n)), key,
+                        ports = []
+                        while len(ports) < n:
+                            q = free_port()
+                            if q not in ports:
+                                ports.append(q)
+                        server = self.procs.start(self.gst_argv(" ".join(
+                            template.format(port=q, i=i)
+                            for i, q in enumerate(ports))), key,
                             env=self.gst_env())
-                        wait_until(lambda: listening(port), 30, key, server)
+                        wait_until(lambda: all(listening(q) for q in ports),
+                                   60, key, server)
                     for i in range(n):
                         pubs.append(self.procs.start(
                             ["ffmpeg", "-v", "error", "-re", "-stream_loop",
                              "-1", "-i", media["path"], "-c", "copy", "-f",
-                             "flv", f"rtmp://127.0.0.1:{port}/live/in{i}"],
+                             "flv", f"rtmp://127.0.0.1:{ports[i]}/live/in{i}"],
                             f"ingest-pub{i}"))
                     if template is None:
                         wait_until(lambda: sum(
@@ -1482,7 +1490,8 @@ class Bench:
                         # every publisher has an established connection
                         wait_until(lambda: sum(
                             1 for sk in tcp_sockets()
-                            if sk["state"] == 1 and sk["dport"] == port) >= n,
+                            if sk["state"] == 1 and sk["dport"] in ports)
+                            >= n,
                             120, "all publishers", server, interval=0.1)
                     dead = [q for q in pubs if q.done.is_set()]
                     if dead:
