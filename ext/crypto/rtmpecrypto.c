@@ -37,6 +37,24 @@ openssl_get (void)
      * the default context the rest of the process uses. */
     o->libctx = OSSL_LIB_CTX_new ();
     o->default_prov = OSSL_PROVIDER_load (o->libctx, "default");
+    o->aes128_cbc = EVP_CIPHER_fetch (o->libctx, "AES-128-CBC", NULL);
+    ERR_clear_error ();
+    ossl = o;
+    g_once_init_leave (&once, 1);
+  }
+  return ossl;
+}
+
+/* The legacy provider (RC4, Blowfish) is loaded, into the same private
+ * context, the first time RTMPE needs it: plain RTMP, RTMPS and RTMFP never
+ * pay for loading legacy.so. */
+static RtmpeOpenssl *
+legacy_get (void)
+{
+  RtmpeOpenssl *o = openssl_get ();
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
     o->legacy_prov = OSSL_PROVIDER_load (o->libctx, "legacy");
     if (o->legacy_prov) {
       o->rc4 = EVP_CIPHER_fetch (o->libctx, "RC4", NULL);
@@ -50,18 +68,16 @@ openssl_get (void)
           "of libssl3 as ossl-modules/legacy.so)",
           e ? ERR_reason_error_string (e) : "unknown reason");
     }
-    o->aes128_cbc = EVP_CIPHER_fetch (o->libctx, "AES-128-CBC", NULL);
     ERR_clear_error ();
-    ossl = o;
     g_once_init_leave (&once, 1);
   }
-  return ossl;
+  return o;
 }
 
 gboolean
 rtmpe_crypto_legacy_available (GError **error)
 {
-  RtmpeOpenssl *o = openssl_get ();
+  RtmpeOpenssl *o = legacy_get ();
 
   if (o->legacy_error) {
     g_set_error_literal (error, RTMP_ERROR, RTMP_ERROR_CRYPTO, o->legacy_error);
@@ -80,7 +96,7 @@ struct _RtmpeRc4
 RtmpeRc4 *
 rtmpe_rc4_new (const guint8 *key, gsize key_len, GError **error)
 {
-  RtmpeOpenssl *o = openssl_get ();
+  RtmpeOpenssl *o = legacy_get ();
   RtmpeRc4 *rc4;
   OSSL_PARAM params[2];
   size_t klen = key_len;
@@ -308,7 +324,7 @@ static gboolean
 ossl_blowfish_encrypt_block (gpointer user_data, const guint8 *key,
     gsize key_len, const guint8 *in, guint8 *out)
 {
-  RtmpeOpenssl *o = openssl_get ();
+  RtmpeOpenssl *o = legacy_get ();
   EVP_CIPHER_CTX *ctx;
   OSSL_PARAM params[2];
   size_t klen = key_len;
