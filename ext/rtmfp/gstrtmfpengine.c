@@ -821,7 +821,15 @@ make_stats (GstRtmfpEngine *e)
       es->dropped_size + es->dropped_unknown_session + es->dropped_checksum +
           es->dropped_hmac + es->dropped_replay + es->dropped_mode +
           es->dropped_header,
-      NULL);
+      "dropped-unknown-session", G_TYPE_UINT64, es->dropped_unknown_session,
+      "dropped-checksum", G_TYPE_UINT64, es->dropped_checksum, "dropped-hmac",
+      G_TYPE_UINT64, es->dropped_hmac, "dropped-replay", G_TYPE_UINT64,
+      es->dropped_replay, "chunks-malformed", G_TYPE_UINT64,
+      es->chunks_malformed, "handshakes-refused", G_TYPE_UINT64,
+      es->handshakes_refused, "fragments-dropped-limit", G_TYPE_UINT64,
+      es->fragments_dropped_limit, "reassembly-dropped", G_TYPE_UINT64,
+      es->reassembly_dropped, "flows-rejected", G_TYPE_UINT64,
+      es->flows_rejected, NULL);
   gst_structure_take_value (s, "sessions-info", &sessions);
   return s;
 }
