@@ -8,6 +8,7 @@
 #include "rtmfptc.h"
 #include "rtmpecrypto.h"
 #include "rtmperror.h"
+#include "rtmplimits.h"
 
 #include <string.h>
 
@@ -311,6 +312,9 @@ on_session_open (GstRtmfpEngine *e, const RtmfpEvent *ev)
     }
     GST_INFO_OBJECT (e->parent, "session from %s (%s)", addr,
         direct ? "a peer that may play from us" : "a client");
+    /* until it publishes, a peer only sends commands */
+    rtmfp_endpoint_set_buffer_limit (
+        e->ep, ev->session, RTMFP_MAX_STRANGER_BUFFERED);
     sc.direct = direct;
     add_netconn (e, ev->session,
         direct ? RTMFP_NETCONN_P2P_SERVER : RTMFP_NETCONN_SERVER,
@@ -506,6 +510,8 @@ listen_event (GstRtmfpEngine *e, RtmfpNetConn *nc, RtmpSessionEvent *ev)
             ev->stream_id);
         e->publisher_session = session;
         e->publisher_stream = ev->stream_id;
+        rtmfp_endpoint_set_buffer_limit (
+            e->ep, session, RTMFP_MAX_SESSION_BUFFERED);
         rtmp_session_accept_publish (rs, ev->stream_id);
         set_started (e);
       }
