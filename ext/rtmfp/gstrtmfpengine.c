@@ -8,6 +8,7 @@
 #include "rtmfptc.h"
 #include "rtmpecrypto.h"
 #include "rtmperror.h"
+#include "rtmplimits.h"
 
 #include <string.h>
 
@@ -311,6 +312,9 @@ on_session_open (GstRtmfpEngine *e, const RtmfpEvent *ev)
     }
     GST_INFO_OBJECT (e->parent, "session from %s (%s)", addr,
         direct ? "a peer that may play from us" : "a client");
+    /* until it publishes, a peer only sends commands */
+    rtmfp_endpoint_set_buffer_limit (
+        e->ep, ev->session, RTMFP_MAX_STRANGER_BUFFERED);
     sc.direct = direct;
     add_netconn (e, ev->session,
         direct ? RTMFP_NETCONN_P2P_SERVER : RTMFP_NETCONN_SERVER,
@@ -506,6 +510,8 @@ listen_event (GstRtmfpEngine *e, RtmfpNetConn *nc, RtmpSessionEvent *ev)
             ev->stream_id);
         e->publisher_session = session;
         e->publisher_stream = ev->stream_id;
+        rtmfp_endpoint_set_buffer_limit (
+            e->ep, session, RTMFP_MAX_SESSION_BUFFERED);
         rtmp_session_accept_publish (rs, ev->stream_id);
         set_started (e);
       }
@@ -821,7 +827,15 @@ make_stats (GstRtmfpEngine *e)
       es->dropped_size + es->dropped_unknown_session + es->dropped_checksum +
           es->dropped_hmac + es->dropped_replay + es->dropped_mode +
           es->dropped_header,
-      NULL);
+      "dropped-unknown-session", G_TYPE_UINT64, es->dropped_unknown_session,
+      "dropped-checksum", G_TYPE_UINT64, es->dropped_checksum, "dropped-hmac",
+      G_TYPE_UINT64, es->dropped_hmac, "dropped-replay", G_TYPE_UINT64,
+      es->dropped_replay, "chunks-malformed", G_TYPE_UINT64,
+      es->chunks_malformed, "handshakes-refused", G_TYPE_UINT64,
+      es->handshakes_refused, "fragments-dropped-limit", G_TYPE_UINT64,
+      es->fragments_dropped_limit, "reassembly-dropped", G_TYPE_UINT64,
+      es->reassembly_dropped, "flows-rejected", G_TYPE_UINT64,
+      es->flows_rejected, NULL);
   gst_structure_take_value (s, "sessions-info", &sessions);
   return s;
 }

@@ -29,6 +29,10 @@
 #define RTMFP_MAX_SEND_FLOWS 1024 /* sending flows per session */
 #define RTMFP_MAX_MESSAGE_SIZE (16 << 20) /* one reassembled flow message */
 #define RTMFP_MAX_SESSION_BUFFERED (32 << 20) /* received bytes held */
+/* received bytes held for a session a listener has not accepted as a
+ * publisher (rtmfp_endpoint_set_buffer_limit): its commands need little,
+ * and a peer that never finishes a message keeps no more than this */
+#define RTMFP_MAX_STRANGER_BUFFERED (1 << 20)
 #define RTMFP_MAX_RECV_RANGES 512 /* out-of-order runs per receiving flow */
 #define RTMFP_MAX_RECV_AHEAD 65536 /* sequence numbers past the CSN */
 #define RTMFP_MAX_REASSEMBLY_PACKETS 32 /* fragmented packets in progress */

@@ -174,6 +174,12 @@ void rtmfp_endpoint_close_session (
  * after its observed address in Redirects. */
 void rtmfp_endpoint_set_peer_addresses (RtmfpEndpoint *ep, guint32 session,
     const RtmfpAddress *addresses, guint n_addresses);
+/* The most received data one session may have held in its receiving flows
+ * (incomplete and out-of-order messages), at most and by default
+ * RTMFP_MAX_SESSION_BUFFERED; fragments beyond it are dropped without an
+ * acknowledgement (the sender resends them). Data already held stays. */
+void rtmfp_endpoint_set_buffer_limit (
+    RtmfpEndpoint *ep, guint32 session, gsize limit);
 /* Keepalive period for one session (Set Keepalive, at least 5 s). */
 void rtmfp_endpoint_set_keepalive (
     RtmfpEndpoint *ep, guint32 session, guint64 period);

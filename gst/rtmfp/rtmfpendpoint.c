@@ -1795,6 +1795,18 @@ rtmfp_endpoint_set_peer_addresses (
 }
 
 void
+rtmfp_endpoint_set_buffer_limit (
+    RtmfpEndpoint *ep, guint32 session, gsize limit)
+{
+  RtmfpSession *s = session_get (ep, session);
+
+  if (!s)
+    return;
+  s->buffer_limit = MIN (limit, RTMFP_MAX_SESSION_BUFFERED);
+  s->buffer_limit_logged = FALSE;
+}
+
+void
 rtmfp_endpoint_set_keepalive (
     RtmfpEndpoint *ep, guint32 session, guint64 period)
 {

@@ -237,6 +237,8 @@ struct _RtmfpSession
   GHashTable *recv_flows;
   GPtrArray *recv_order;
   gsize buffered; /* bytes held in all receiving flows */
+  gsize buffer_limit; /* at most this many (RTMFP_MAX_SESSION_BUFFERED) */
+  gboolean buffer_limit_logged;
 
   /* acknowledgements */
   gboolean ack_now;

@@ -80,6 +80,7 @@ rtmfp_session_new (RtmfpEndpoint *ep, guint32 id, gboolean initiator)
   s->control = g_byte_array_new ();
   g_queue_init (&s->tsn_queue);
   s->keepalive = ep->config.keepalive;
+  s->buffer_limit = RTMFP_MAX_SESSION_BUFFERED;
   s->mrto = ERTO_MIN;
   s->erto = ERTO_INIT;
   s->cwnd = CWND_INIT;
@@ -568,8 +569,16 @@ handle_user_data (RtmfpSession *s, guint64 now, const RtmfpUserDataChunk *c,
     if (f->state == RF_OPEN && !c->abandon) {
       gsize cost = rtmfp_recv_entry_cost (c->data_len);
 
-      if (s->buffered + cost > RTMFP_MAX_SESSION_BUFFERED ||
+      if (s->buffered + cost > s->buffer_limit ||
           f->buffered + cost > f->capacity + RTMFP_MAX_SESSION_BUFFERED / 4) {
+        if (!s->buffer_limit_logged) {
+          GST_CAT_INFO (rtmfp_flow_debug,
+              "session %08x: flow %" G_GUINT64_FORMAT " holds %" G_GSIZE_FORMAT
+              " bytes, the session %" G_GSIZE_FORMAT " (limit %" G_GSIZE_FORMAT
+              "): fragments beyond it are dropped unacknowledged",
+              s->id, f->id, f->buffered, s->buffered, s->buffer_limit);
+          s->buffer_limit_logged = TRUE;
+        }
         s->ep->stats.fragments_dropped_limit++;
         return;
       }

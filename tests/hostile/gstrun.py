@@ -42,7 +42,7 @@ def emit(**kw):
 
 def our_threads():
     """Names of this process's threads that belong to the rtmpe elements
-    (they name theirs "rtmpe-client", "rtmpe-server")."""
+    (they name theirs "rtmpe-client", "rtmpe-server", "rtmfp-io")."""
     names = []
     for tid in os.listdir("/proc/self/task"):
         try:
@@ -50,7 +50,7 @@ def our_threads():
                 names.append(f.read().strip())
         except OSError:
             pass
-    return sorted(n for n in names if n in ("rtmpe-client", "rtmpe-server")), names
+    return sorted(n for n in names if n in ("rtmpe-client", "rtmpe-server", "rtmfp-io")), names
 
 
 def error_fields(gerror, debug):

@@ -403,6 +403,67 @@ test_bad_datagrams (void)
   rtmfp_sim_free (sim);
 }
 
+/* rtmfp_endpoint_set_buffer_limit: a message larger than the limit is not
+ * held beyond it (its fragments are dropped unacknowledged, the session
+ * stays open) and arrives once the limit is raised */
+static void
+test_buffer_limit (void)
+{
+  RtmfpSim *sim = rtmfp_sim_new (13);
+  const RtmpCryptoAdapter *crypto = rtmfp_sim_crypto (17);
+  RtmfpConfig cc, sc;
+  Recorder r;
+  guint client, server;
+  RtmfpAddress sa;
+  guint32 sid, ssid;
+  guint64 flow;
+  RtmfpEvent *ev;
+  RtmfpSessionInfo si;
+  const gsize size = 300 * 1024, limit = 64 * 1024;
+  const RtmfpStats *st;
+  g_autoptr (GError) error = NULL;
+
+  recorder_init (&r);
+  rtmfp_config_init (&cc, crypto, FALSE);
+  rtmfp_config_init (&sc, crypto, TRUE);
+  client = rtmfp_sim_add_node (sim, &cc, &clean_link);
+  server = rtmfp_sim_add_node (sim, &sc, &clean_link);
+  rtmfp_sim_set_event_func (sim, record_event, &r);
+  rtmfp_sim_address (sim, server, &sa);
+  sid = rtmfp_endpoint_connect_uri (rtmfp_sim_endpoint (sim, client),
+      rtmfp_sim_now (sim), "rtmfp://10.0.0.2/live", &sa, &error);
+  g_assert_true (run_until_event (
+      sim, &r, client, RTMFP_EVENT_SESSION_OPEN, 1, 10 * G_USEC_PER_SEC));
+  ev = find_event (&r, server, RTMFP_EVENT_SESSION_OPEN, 0);
+  g_assert_nonnull (ev);
+  ssid = ev->session;
+  rtmfp_endpoint_set_buffer_limit (
+      rtmfp_sim_endpoint (sim, server), ssid, limit);
+
+  g_assert_true (rtmfp_endpoint_open_flow (rtmfp_sim_endpoint (sim, client),
+      sid, (const guint8 *) "x", 1, FALSE, 0, &flow, &error));
+  g_assert_true (rtmfp_endpoint_send (rtmfp_sim_endpoint (sim, client),
+      rtmfp_sim_now (sim), sid, flow,
+      gst_buffer_new_wrapped (g_malloc0 (size), size), 0, NULL, &error));
+  g_assert_false (run_until_event (
+      sim, &r, server, RTMFP_EVENT_MESSAGE, 1, 3 * G_USEC_PER_SEC));
+  st = rtmfp_endpoint_get_stats (rtmfp_sim_endpoint (sim, server));
+  g_assert_cmpuint (st->fragments_dropped_limit, >, 0);
+  g_assert_true (rtmfp_endpoint_get_session_info (
+      rtmfp_sim_endpoint (sim, server), ssid, &si));
+  g_assert_true (si.open);
+  g_assert_cmpuint (si.bytes_received, <=, limit);
+
+  rtmfp_endpoint_set_buffer_limit (
+      rtmfp_sim_endpoint (sim, server), ssid, G_MAXSIZE);
+  g_assert_true (run_until_event (
+      sim, &r, server, RTMFP_EVENT_MESSAGE, 1, 20 * G_USEC_PER_SEC));
+  ev = find_event (&r, server, RTMFP_EVENT_MESSAGE, 0);
+  g_assert_cmpuint (gst_buffer_get_size (ev->data), ==, size);
+  recorder_clear (&r);
+  rtmfp_sim_free (sim);
+}
+
 /* P2P introduction: peer T is connected to introducer S; initiator I asks
  * S for T's peer ID; S sends I a Redirect to T and T a Forwarded IHello;
  * I and T then open a session directly and carry a message. */
@@ -539,6 +600,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rtmfp/flash/dh-public-checks", test_dh_public_checks);
   g_test_add_func ("/rtmfp/session/handshake-groups", test_handshake_groups);
   g_test_add_func ("/rtmfp/session/bad-datagrams", test_bad_datagrams);
+  g_test_add_func ("/rtmfp/session/buffer-limit", test_buffer_limit);
   g_test_add_func ("/rtmfp/p2p/introduction", test_p2p_introduction);
   g_test_add_func ("/rtmfp/p2p/unknown-peer", test_p2p_unknown_peer);
   return g_test_run ();
