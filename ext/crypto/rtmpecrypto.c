@@ -37,12 +37,28 @@ openssl_get (void)
      * the default context the rest of the process uses. */
     o->libctx = OSSL_LIB_CTX_new ();
     o->default_prov = OSSL_PROVIDER_load (o->libctx, "default");
-    o->aes128_cbc = EVP_CIPHER_fetch (o->libctx, "AES-128-CBC", NULL);
     ERR_clear_error ();
     ossl = o;
     g_once_init_leave (&once, 1);
   }
   return ossl;
+}
+
+/* AES-128-CBC, for RTMFP, fetched on first use: the first fetch from a new
+ * library context fills its method store (about 6 million instructions),
+ * which RTMP connections need not pay. */
+static EVP_CIPHER *
+aes_get (void)
+{
+  RtmpeOpenssl *o = openssl_get ();
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    o->aes128_cbc = EVP_CIPHER_fetch (o->libctx, "AES-128-CBC", NULL);
+    ERR_clear_error ();
+    g_once_init_leave (&once, 1);
+  }
+  return o->aes128_cbc;
 }
 
 /* The legacy provider (RC4, Blowfish) is loaded, into the same private
@@ -367,14 +383,14 @@ ossl_aes_free (gpointer user_data, RtmpAes *aes)
 static RtmpAes *
 ossl_aes_new (gpointer user_data, const guint8 *key16)
 {
-  RtmpeOpenssl *o = openssl_get ();
+  EVP_CIPHER *cipher = aes_get ();
   RtmpAes *aes = g_new0 (RtmpAes, 1);
 
   aes->enc = EVP_CIPHER_CTX_new ();
   aes->dec = EVP_CIPHER_CTX_new ();
-  if (!o->aes128_cbc || !aes->enc || !aes->dec ||
-      !EVP_CipherInit_ex2 (aes->enc, o->aes128_cbc, key16, NULL, 1, NULL) ||
-      !EVP_CipherInit_ex2 (aes->dec, o->aes128_cbc, key16, NULL, 0, NULL) ||
+  if (!cipher || !aes->enc || !aes->dec ||
+      !EVP_CipherInit_ex2 (aes->enc, cipher, key16, NULL, 1, NULL) ||
+      !EVP_CipherInit_ex2 (aes->dec, cipher, key16, NULL, 0, NULL) ||
       !EVP_CIPHER_CTX_set_padding (aes->enc, 0) ||
       !EVP_CIPHER_CTX_set_padding (aes->dec, 0)) {
     ERR_clear_error ();
