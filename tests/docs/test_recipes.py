@@ -45,8 +45,9 @@ def recipes():
     return out
 
 
-def commands(name, subst, count_frames=True):
-    """The recipe's commands with @subst (and the headless rules) applied."""
+def commands(name, subst, count_frames=True, frames=FRAMES):
+    """The recipe's commands with @subst (and the headless rules) applied;
+    live test sources send @frames video frames (25 a second)."""
     text = recipes()[name]
     text = text.replace("\\\n", " ")
     for a, b in subst.items():
@@ -56,10 +57,10 @@ def commands(name, subst, count_frames=True):
     text = text.replace("autoaudiosink", "fakesink sync=true")
     text = re.sub(r"\bv4l2src\b", "videotestsrc is-live=true num-buffers=100", text)
     text = re.sub(r"\bpulsesrc\b", "audiotestsrc is-live=true num-buffers=160", text)
-    text = re.sub(r"(videotestsrc is-live=true)(?! num-buffers)", rf"\1 num-buffers={FRAMES}",
+    text = re.sub(r"(videotestsrc is-live=true)(?! num-buffers)", rf"\1 num-buffers={frames}",
                   text)
     text = re.sub(r"(audiotestsrc is-live=true)(?! num-buffers)",
-                  rf"\1 num-buffers={int(FRAMES / 25 * 44100 / 1024)}", text)
+                  rf"\1 num-buffers={int(frames / 25 * 44100 / 1024)}", text)
     text = text.replace("gst-play-1.0 ", "gst-play-1.0 --no-interactive --videosink=fakesink "
                         "--audiosink=fakesink ")
     text = text.replace("playbin ", "playbin video-sink=\"fakesink name=screen silent=false "
@@ -354,7 +355,11 @@ def case_serve_players():
     need("rtmpdump", "ffmpeg")
     with Peers("recipe-serve-players") as peers:
         port = free_port()
-        cmd = commands("serve-players", {"0.0.0.0:1935": f"127.0.0.1:{port}"})[0]
+        # A player starts on a key frame (every 2 s here): one that joins
+        # late, as on a loaded machine (ffmpeg and rtmpdump take a while to
+        # start), must still get its 75 frames, so the server sends 15 s.
+        cmd = commands("serve-players", {"0.0.0.0:1935": f"127.0.0.1:{port}"},
+                       frames=375)[0]
         server = start(peers, cmd, "serve-players")
         wait_port(port, 10, server)
         players = [start(peers, c, f"player{i}", {"GST_DEBUG": "rtmpesrc:4"}) for i, c in
