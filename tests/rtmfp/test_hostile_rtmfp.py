@@ -21,7 +21,7 @@ bus errors, peak RSS, clean stop) takes a good publisher's live stream
 
 Each case asserts that the good publisher's frames all arrived, once, that
 the listener did not fail, kept a bounded peak RSS and stopped cleanly, and
-reports its figures on stderr (docs/reliability-rtmfp.md).
+reports its figures on stderr (docs/reliability.md).
 
 Usage: test_hostile_rtmfp.py CASE
 """
