@@ -148,6 +148,41 @@ def case_live_partial():
         assert info["video_dts_increasing"], info
 
 
+def case_blackout():
+    """The network drops every datagram for 3 s in the middle of a live,
+    reliable stream: the session survives (no error, no new session) and
+    every frame arrives, the ones sent during the outage late."""
+    with Peers("rtmfp-blackout") as peers, Netns("blackout") as ns:
+        port = free_port()
+        out = peers.path("received.flv")
+        src = listen_src(peers, ns, port, out, messages=True)
+        sink = launch(peers, ns,
+                      "videotestsrc is-live=true num-buffers=250 ! "
+                      "video/x-raw,width=320,height=240,framerate=25/1 ! "
+                      "x264enc tune=zerolatency key-int-max=25 bitrate=600 ! "
+                      "h264parse ! flvmux streamable=true ! "
+                      f"rtmfpsink location=rtmfp://127.0.0.1:{port}/live/x",
+                      "sink", messages=True)
+        # the stream is flowing: the listener has written a few frames
+        wait_until(lambda: os.path.exists(out) and os.path.getsize(out) > 40000, 20,
+                   "media at the listener", sink)
+        ns.set_loss(1.0)
+        time.sleep(3)               # the outage itself, not a wait for readiness
+        dropped = ns.dropped()
+        ns.set_loss(0)
+        _, stext = finish(peers, sink, TIMEOUT)
+        _, rtext = finish(peers, src, 20)
+        log(f"blackout: {dropped} datagrams dropped in 3 s; sender retransmissions "
+            f"{stats_of(stext, 'retransmissions')}")
+        assert dropped > 0, "the outage dropped nothing"
+        for text, who in ((stext, "sink"), (rtext, "listener")):
+            assert "ERROR" not in text, f"{who}: {text[-3000:]}"
+        sessions = re.findall(r"[ ,]sessions=\(g?u?int(?:64)?\)(\d+)", rtext)
+        assert sessions and max(int(x) for x in sessions) == 1, sessions
+        info = check_media(out, video=250)
+        log("blackout: all frames after the outage:", info["video"])
+
+
 def case_ipv6():
     """The same over IPv6 (::1)."""
     with Peers("rtmfp-ipv6") as peers, Netns("ipv6") as ns:
