@@ -1,14 +1,15 @@
 #!/bin/sh
 # The long leak run (not part of the test command): CYCLES start/stop cycles
 # (default 1000) of rtmpesrc and rtmpesink, client and listen mode, over
-# rtmp://, rtmps:// and rtmpe://, against live peers, in the AddressSanitizer
+# rtmp://, rtmps:// and rtmpe://, against live peers, and of rtmfpsink
+# publishing into rtmfpsrc mode=listen (one pipeline), in the AddressSanitizer
 # build (build-san, as scripts/test.sh step 2 makes it). LeakSanitizer
 # reports at the end of each mode's process; the run also checks that no
-# file descriptor and no rtmpe thread is left (tests/reliability/cycles.c).
+# file descriptor and no rtmpe or rtmfp thread is left (tests/reliability/cycles.c).
 #
 #   scripts/cycles-long.sh [BUILDDIR [CYCLES [MODE...]]]
 #   defaults: build-san 1000 (every mode: src-client sink-client src-listen
-#   sink-listen)
+#   sink-listen rtmfp-pair)
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -36,7 +37,7 @@ esac
 echo "cycles-long: $(date -u '+%Y-%m-%d %H:%M UTC') on $(uname -n) ($(nproc) cores)," \
   "$cycles cycles a mode, build $builddir (sanitize: $sanitize)," \
   "commit $(git rev-parse --short HEAD)"
-export GST_PLUGIN_PATH_1_0="$top/$builddir/ext/rtmpe"
+export GST_PLUGIN_PATH_1_0="$top/$builddir/ext/rtmpe:$top/$builddir/ext/rtmfp"
 export GST_REGISTRY_1_0="$top/$builddir/tests/reliability/registry-long.bin"
 export RTMPE_SANITIZER_PRELOAD="$preload"
 export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"

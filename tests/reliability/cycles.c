@@ -7,8 +7,8 @@
  * Each cycle parses PIPELINE ("%d" becomes the cycle number), sets it to
  * PLAYING, waits until media flows (N buffers at the fakesink named "out",
  * or element NAME's stats FIELD reaching MIN), sets it to NULL and drops
- * it. Checked after every cycle: no error on the bus, no "rtmpe-client" or
- * "rtmpe-server" thread left. Checked at the end: as many file descriptors
+ * it. Checked after every cycle: no error on the bus, no "rtmpe-client",
+ * "rtmpe-server" or "rtmfp-io" thread left. Checked at the end: as many file descriptors
  * open as after the first cycle (the first one warms up GLib and
  * GStreamer). Built with AddressSanitizer, gst_deinit() at exit lets
  * LeakSanitizer report whatever the cycles leaked (tests/lsan.supp lists
@@ -61,7 +61,7 @@ count_our_threads (void)
     if (g_file_get_contents (path, &comm, NULL, NULL)) {
       g_strstrip (comm);
       if (g_str_equal (comm, "rtmpe-client") ||
-          g_str_equal (comm, "rtmpe-server"))
+          g_str_equal (comm, "rtmpe-server") || g_str_equal (comm, "rtmfp-io"))
         n++;
     }
     g_free (comm);

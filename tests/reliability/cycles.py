@@ -16,6 +16,8 @@ Modes (default: all):
                listener comes back
   sink-listen  rtmpesink mode=listen (rtmps://) serves a player: rtmpesrc
                in another process, over TLS, reconnecting likewise
+  rtmfp-pair   rtmfpsink publishes into rtmfpsrc mode=listen over UDP, both
+               in the cycled pipeline
 
 The test command runs a few cycles of each (meson test reliability-cycles);
 the long run (docs/reliability.md) is, in the sanitizer build:
@@ -30,6 +32,7 @@ the long run (docs/reliability.md) is, in the sanitizer build:
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -118,8 +121,28 @@ def mode_sink_listen(peers, binary, n):
                       "sink-listen", "--stat", "e:bytes-out:5000")
 
 
+def mode_rtmfp_pair(peers, binary, n):
+    """rtmfpsink publishing into rtmfpsrc mode=listen over UDP, both in the
+    cycled pipeline: neither reconnects to a peer that went away (rtmfpsink
+    has no auto-reconnect, rtmfpsrc listen ends with its publisher), so both
+    start and stop every cycle. In one pipeline the player's fakesink must
+    not wait to preroll (async=false): the bin would hold rtmfpsink out of
+    PLAYING until it did, and it only gets data once rtmfpsink plays."""
+    r = subprocess.run(["gst-inspect-1.0", "rtmfpsrc"], env=gst.env(), capture_output=True)
+    if r.returncode != 0:
+        log("rtmfp-pair: skipped: the rtmfp plugin is not built")
+        return True
+    port = free_port(socket.SOCK_DGRAM)
+    return run_cycles(peers, binary, n,
+                      LIVE + f"rtmfpsink location=rtmfp://127.0.0.1:{port}/live/x timeout=5 "
+                      f"rtmfpsrc mode=listen location=rtmfp://127.0.0.1:{port}/live ! "
+                      "fakesink name=out sync=false async=false", "rtmfp-pair",
+                      "--buffers", "5")
+
+
 MODES = {"src-client": mode_src_client, "sink-client": mode_sink_client,
-         "src-listen": mode_src_listen, "sink-listen": mode_sink_listen}
+         "src-listen": mode_src_listen, "sink-listen": mode_sink_listen,
+         "rtmfp-pair": mode_rtmfp_pair}
 
 
 def main():
