@@ -38,6 +38,7 @@
 #include "flvparser.h"
 #include "gstflvheaders.h"
 #include "gstrtmpeerror.h"
+#include "gsturisetter.h"
 
 GST_DEBUG_CATEGORY_STATIC (rtmfp_sink_debug);
 #define GST_CAT_DEFAULT rtmfp_sink_debug
@@ -488,21 +489,9 @@ uri_get_uri (GstURIHandler *handler)
 static gboolean
 uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
 {
-  GstRtmfpSink *self = GST_RTMFP_SINK (handler);
-  GError *err = NULL;
-
-  if (GST_STATE (self) >= GST_STATE_PAUSED) {
-    g_set_error_literal (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
-        "Changing the location of a running rtmfpsink is not supported");
-    return FALSE;
-  }
-  if (!gst_rtmfp_settings_set_location (&self->settings, uri, &err)) {
-    g_set_error_literal (
-        error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, err->message);
-    g_error_free (err);
-    return FALSE;
-  }
-  return TRUE;
+  return gst_uri_setter_set (GST_ELEMENT (handler),
+      &GST_RTMFP_SINK (handler)->settings,
+      (GstUriSetterFunc) gst_rtmfp_settings_set_location, uri, error);
 }
 
 static void

@@ -39,6 +39,7 @@
 #include "gstrtmfpsrc.h"
 #include "flvout.h"
 #include "gstrtmpeerror.h"
+#include "gsturisetter.h"
 
 GST_DEBUG_CATEGORY_STATIC (rtmfp_src_debug);
 #define GST_CAT_DEFAULT rtmfp_src_debug
@@ -574,21 +575,9 @@ uri_get_uri (GstURIHandler *handler)
 static gboolean
 uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
 {
-  GstRtmfpSrc *self = GST_RTMFP_SRC (handler);
-  GError *err = NULL;
-
-  if (GST_STATE (self) >= GST_STATE_PAUSED) {
-    g_set_error_literal (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
-        "Changing the location of a running rtmfpsrc is not supported");
-    return FALSE;
-  }
-  if (!gst_rtmfp_settings_set_location (&self->settings, uri, &err)) {
-    g_set_error_literal (
-        error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, err->message);
-    g_error_free (err);
-    return FALSE;
-  }
-  return TRUE;
+  return gst_uri_setter_set (GST_ELEMENT (handler),
+      &GST_RTMFP_SRC (handler)->settings,
+      (GstUriSetterFunc) gst_rtmfp_settings_set_location, uri, error);
 }
 
 static void

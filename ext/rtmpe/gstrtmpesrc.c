@@ -29,6 +29,7 @@
  */
 #include "gstrtmpesrc.h"
 #include "gstrtmpeerror.h"
+#include "gsturisetter.h"
 #include "gstrtmpeserver.h"
 
 GST_DEBUG_CATEGORY_STATIC (rtmpe_src_debug);
@@ -654,21 +655,9 @@ uri_get_uri (GstURIHandler *handler)
 static gboolean
 uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
 {
-  GstRtmpeSrc *self = GST_RTMPE_SRC (handler);
-  GError *err = NULL;
-
-  if (GST_STATE (self) >= GST_STATE_PAUSED) {
-    g_set_error_literal (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
-        "Changing the location of a running rtmpesrc is not supported");
-    return FALSE;
-  }
-  if (!gst_rtmpe_settings_set_location (&self->settings, uri, &err)) {
-    g_set_error_literal (
-        error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, err->message);
-    g_error_free (err);
-    return FALSE;
-  }
-  return TRUE;
+  return gst_uri_setter_set (GST_ELEMENT (handler),
+      &GST_RTMPE_SRC (handler)->settings,
+      (GstUriSetterFunc) gst_rtmpe_settings_set_location, uri, error);
 }
 
 static void

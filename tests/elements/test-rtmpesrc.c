@@ -205,6 +205,18 @@ play_script (gboolean audio, const gchar *scheme)
   cfg.end = TS_END_PLAY;
   fixture_start (&f, &cfg, scheme);
   gst_harness_play (f.h);
+  {
+    GError *error = NULL;
+
+    /* a running element keeps its location */
+    fail_if (gst_uri_handler_set_uri (
+        GST_URI_HANDLER (f.h->element), "rtmp://127.0.0.1/live/other", &error));
+    fail_unless (
+        g_error_matches (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE));
+    fail_unless (strstr (error->message, "running rtmpesrc") != NULL, "%s",
+        error->message);
+    g_clear_error (&error);
+  }
 
   if (g_str_equal (scheme, "rtmpe")) {
     GstBuffer *first = gst_harness_pull (f.h);
