@@ -200,6 +200,9 @@ ossl_random (gpointer user_data, guint8 *buf, gsize len)
     g_error ("the system's random generator failed");
 }
 
+/* bits of our private Diffie-Hellman exponent */
+#define DH_PRIV_BITS 256
+
 struct _RtmpDh
 {
   BN_CTX *bnctx;
@@ -245,6 +248,15 @@ ossl_dh_new (gpointer user_data, const guint8 *p, gsize p_len, guint g,
   if (priv) {
     if (!BN_bin2bn (priv, priv_len, dh->priv))
       goto failed;
+  } else if (BN_num_bits (dh->q) > DH_PRIV_BITS) {
+    /* a short exponent: DH_PRIV_BITS random bits (at least 2) are twice
+     * the strength of a 1024-bit group (RFC 3526, section 8), and cost a
+     * quarter of a full-size exponent, twice per handshake */
+    do {
+      if (!BN_priv_rand_ex (dh->priv, DH_PRIV_BITS, BN_RAND_TOP_ANY,
+              BN_RAND_BOTTOM_ANY, 0, dh->bnctx))
+        goto failed;
+    } while (BN_cmp (dh->priv, two) < 0);
   } else {
     /* uniform in [2, q-1] */
     do {
@@ -285,6 +297,7 @@ ossl_dh_compute (gpointer user_data, RtmpDh *dh, const guint8 *peer,
 {
   BIGNUM *y = NULL, *t = NULL, *s = NULL;
   gboolean ok = FALSE;
+  int kronecker;
 
   if (peer_len == 0 || peer_len > dh->p_len) {
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_CRYPTO,
@@ -309,10 +322,14 @@ ossl_dh_compute (gpointer user_data, RtmpDh *dh, const guint8 *peer,
         "(must be 2 <= y <= p-2)");
     goto out;
   }
-  /* y^q = 1 (mod p): y lies in the prime-order subgroup */
-  if (!BN_mod_exp (t, y, dh->q, dh->p, dh->bnctx))
+  /* y^q = 1 (mod p): y lies in the prime-order subgroup. p is a safe
+   * prime (q = (p-1)/2 is prime), so by Euler's criterion that is y being
+   * a quadratic residue, which the Jacobi symbol (y/p) = 1 tells for a
+   * small part of the cost of the exponentiation */
+  kronecker = BN_kronecker (y, dh->p, dh->bnctx);
+  if (kronecker == -2)
     goto crypto_failed;
-  if (!BN_is_one (t)) {
+  if (kronecker != 1) {
     g_set_error_literal (error, RTMP_ERROR, RTMP_ERROR_CRYPTO,
         "peer's Diffie-Hellman public key is not in the prime-order "
         "subgroup (y^q != 1 mod p)");
