@@ -79,6 +79,50 @@ flush (FlvParser *parser, gsize n)
   parser->offset += n;
 }
 
+/* The next @size bytes as one buffer, without copying them when it can:
+ * the memories of the input buffers the tag spans, as long as a GstBuffer
+ * holds that many (gst_adapter_take_buffer_fast () would merge them past
+ * that, copying again at every further append); else one copy. */
+static GstBuffer *
+take_payload (FlvParser *parser, gsize size)
+{
+  GstBufferList *list = gst_adapter_take_buffer_list (parser->adapter, size);
+  guint n = gst_buffer_list_length (list);
+  guint n_mem = 0;
+  GstBuffer *out;
+
+  if (n == 1) {
+    out = gst_buffer_ref (gst_buffer_list_get (list, 0));
+    gst_buffer_list_unref (list);
+    return out;
+  }
+  for (guint i = 0; i < n; i++)
+    n_mem += gst_buffer_n_memory (gst_buffer_list_get (list, i));
+  if (n_mem <= (guint) gst_buffer_get_max_memory ()) {
+    out = gst_buffer_new ();
+    for (guint i = 0; i < n; i++) {
+      GstBuffer *b = gst_buffer_list_get (list, i);
+
+      for (guint j = 0; j < gst_buffer_n_memory (b); j++)
+        gst_buffer_append_memory (out, gst_buffer_get_memory (b, j));
+    }
+  } else {
+    GstMapInfo map;
+    gsize off = 0;
+
+    out = gst_buffer_new_allocate (NULL, size, NULL);
+    gst_buffer_map (out, &map, GST_MAP_WRITE);
+    for (guint i = 0; i < n; i++) {
+      GstBuffer *b = gst_buffer_list_get (list, i);
+
+      off += gst_buffer_extract (b, 0, map.data + off, size - off);
+    }
+    gst_buffer_unmap (out, &map);
+  }
+  gst_buffer_list_unref (list);
+  return out;
+}
+
 RtmpMessage *
 flv_parser_pop (FlvParser *parser, GError **error)
 {
@@ -172,8 +216,7 @@ flv_parser_pop (FlvParser *parser, GError **error)
         }
         flush (parser, FLV_TAG_HEADER_SIZE);
         if (tag.data_size > 0) {
-          payload =
-              gst_adapter_take_buffer_fast (parser->adapter, tag.data_size);
+          payload = take_payload (parser, tag.data_size);
           parser->offset += tag.data_size;
         } else {
           payload = gst_buffer_new ();

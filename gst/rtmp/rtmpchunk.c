@@ -880,13 +880,11 @@ writer_write (RtmpChunkWriter *w, const RtmpMessage *msg, RtmpOutQueue *q,
   if (size > 0) {
     if (q) {
       payload = rtmp_out_payload_new (msg->payload);
-      if (payload)
-        data = rtmp_out_payload_data (payload);
     } else if (gst_buffer_map (msg->payload, &map, GST_MAP_READ)) {
       mapped = TRUE;
       data = map.data;
     }
-    if (!data) {
+    if (!payload && !data) {
       g_set_error (error, RTMP_ERROR, RTMP_ERROR_INVALID,
           "chunk writer: cannot map the payload of a %s message",
           rtmp_message_type_name (msg->type));

@@ -9,7 +9,14 @@ struct _RtmpOutPayload
 {
   gint refcount;
   GstBuffer *buffer;
-  GstMapInfo map;
+  guint n_maps;
+  GstMapInfo *maps; /* one per memory: a buffer of several memories (a
+                     * tag made of input buffers) is not merged */
+  gsize *starts; /* offset of each map in the payload */
+  gsize size;
+  guint last; /* the map the last slice started in */
+  GstMapInfo one; /* the storage of maps when there is one memory */
+  gsize one_start;
 };
 
 typedef struct
@@ -34,11 +41,29 @@ struct _RtmpOutQueue
 RtmpOutPayload *
 rtmp_out_payload_new (GstBuffer *buffer)
 {
-  RtmpOutPayload *p = g_new (RtmpOutPayload, 1);
+  RtmpOutPayload *p = g_new0 (RtmpOutPayload, 1);
+  guint n = gst_buffer_n_memory (buffer);
 
-  if (!gst_buffer_map (buffer, &p->map, GST_MAP_READ)) {
-    g_free (p);
-    return NULL;
+  if (n <= 1) {
+    p->maps = &p->one;
+    p->starts = &p->one_start;
+  } else {
+    p->maps = g_new (GstMapInfo, n);
+    p->starts = g_new (gsize, n);
+  }
+  for (guint i = 0; i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buffer, i);
+
+    if (!gst_memory_map (mem, &p->maps[i], GST_MAP_READ)) {
+      p->n_maps = i;
+      p->buffer = NULL;
+      p->refcount = 1;
+      rtmp_out_payload_unref (p);
+      return NULL;
+    }
+    p->starts[i] = p->size;
+    p->size += p->maps[i].size;
+    p->n_maps = i + 1;
   }
   p->refcount = 1;
   p->buffer = gst_buffer_ref (buffer);
@@ -48,13 +73,13 @@ rtmp_out_payload_new (GstBuffer *buffer)
 const guint8 *
 rtmp_out_payload_data (RtmpOutPayload *p)
 {
-  return p->map.data;
+  return p->n_maps == 1 ? p->maps[0].data : NULL;
 }
 
 gsize
 rtmp_out_payload_size (RtmpOutPayload *p)
 {
-  return p->map.size;
+  return p->size;
 }
 
 RtmpOutPayload *
@@ -69,8 +94,14 @@ rtmp_out_payload_unref (RtmpOutPayload *p)
 {
   if (!p || !g_atomic_int_dec_and_test (&p->refcount))
     return;
-  gst_buffer_unmap (p->buffer, &p->map);
-  gst_buffer_unref (p->buffer);
+  for (guint i = 0; i < p->n_maps; i++)
+    gst_memory_unmap (p->maps[i].memory, &p->maps[i]);
+  if (p->maps != &p->one) {
+    g_free (p->maps);
+    g_free (p->starts);
+  }
+  if (p->buffer)
+    gst_buffer_unref (p->buffer);
   g_free (p);
 }
 
@@ -192,16 +223,38 @@ void
 rtmp_out_queue_push_slice (
     RtmpOutQueue *q, RtmpOutPayload *payload, gsize offset, gsize len)
 {
-  Segment *s;
+  guint i = payload->last;
 
-  g_return_if_fail (offset + len <= payload->map.size);
+  g_return_if_fail (offset + len <= payload->size);
   if (len == 0)
     return;
-  s = seg_append (q);
-  s->payload = rtmp_out_payload_ref (payload);
-  s->data = payload->map.data + offset;
-  s->len = len;
-  q->size += len;
+  /* slices come in order: start from the map of the last one */
+  if (i >= payload->n_maps || payload->starts[i] > offset)
+    i = 0;
+  while (offset >= payload->starts[i] + payload->maps[i].size)
+    i++;
+  payload->last = i;
+  /* one segment per memory the slice touches */
+  while (len > 0) {
+    gsize at = offset - payload->starts[i];
+    gsize n = MIN (len, payload->maps[i].size - at);
+    Segment *s;
+
+    if (n == 0) {
+      /* an empty memory */
+      i++;
+      continue;
+    }
+    s = seg_append (q);
+
+    s->payload = rtmp_out_payload_ref (payload);
+    s->data = payload->maps[i].data + at;
+    s->len = n;
+    q->size += n;
+    offset += n;
+    len -= n;
+    i++;
+  }
 }
 
 guint

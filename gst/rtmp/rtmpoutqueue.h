@@ -25,8 +25,11 @@ typedef struct _RtmpOutPayload RtmpOutPayload;
 RtmpOutQueue *rtmp_out_queue_new (void);
 void rtmp_out_queue_free (RtmpOutQueue *q);
 
-/* Maps @buffer for reading and takes a reference to it; NULL if it cannot
- * be mapped. Release with rtmp_out_payload_unref() after pushing slices. */
+/* Maps @buffer for reading, each of its memories on its own (no merge),
+ * and takes a reference to it; NULL if it cannot be mapped. Release with
+ * rtmp_out_payload_unref() after pushing slices.
+ * rtmp_out_payload_data(): the bytes when the buffer has one memory, else
+ * NULL. */
 RtmpOutPayload *rtmp_out_payload_new (GstBuffer *buffer);
 const guint8 *rtmp_out_payload_data (RtmpOutPayload *p);
 gsize rtmp_out_payload_size (RtmpOutPayload *p);

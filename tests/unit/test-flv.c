@@ -1284,6 +1284,49 @@ test_parser_vectors (void)
   flv_parser_free (parser);
 }
 
+/* A tag spread over input buffers: no copy while a GstBuffer can hold its
+ * pieces; past that, one copy, never a chain of merges. */
+static void
+test_parser_pieces (void)
+{
+  const guint max = gst_buffer_get_max_memory ();
+  const guint sizes[] = { 3, max, max + 1, 3 * max };
+
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++) {
+    guint n_pieces = sizes[k];
+    gsize psize = 100 * n_pieces; /* 100 bytes a piece */
+    guint8 head[13 + 11] = { 'F', 'L', 'V', 1, 1, 0, 0, 0, 9, 0, 0, 0, 0, 9 };
+    guint8 *payload = g_malloc (psize);
+    FlvParser *parser = flv_parser_new ();
+    GError *error = NULL;
+    RtmpMessage *msg;
+    GstMapInfo map;
+
+    for (gsize i = 0; i < psize; i++)
+      payload[i] = i * 7 + k;
+    head[14] = psize >> 16;
+    head[15] = psize >> 8;
+    head[16] = psize;
+    flv_parser_push (parser, bytes_buffer (head, sizeof (head)));
+    for (guint i = 0; i < n_pieces; i++)
+      flv_parser_push (parser, bytes_buffer (payload + i * 100, 100));
+    msg = flv_parser_pop (parser, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (msg);
+    g_assert_cmpuint (gst_buffer_get_size (msg->payload), ==, psize);
+    if (n_pieces <= max)
+      g_assert_cmpuint (gst_buffer_n_memory (msg->payload), ==, n_pieces);
+    else
+      g_assert_cmpuint (gst_buffer_n_memory (msg->payload), ==, 1);
+    g_assert_true (gst_buffer_map (msg->payload, &map, GST_MAP_READ));
+    g_assert_cmpmem (map.data, map.size, payload, psize);
+    gst_buffer_unmap (msg->payload, &map);
+    rtmp_message_free (msg);
+    flv_parser_free (parser);
+    g_free (payload);
+  }
+}
+
 static void
 test_parser_bad_header (void)
 {
@@ -1346,6 +1389,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flv/aggregate/errors", test_aggregate_errors);
   g_test_add_func ("/flv/parser/vectors", test_parser_vectors);
   g_test_add_func ("/flv/parser/bad-header", test_parser_bad_header);
+  g_test_add_func ("/flv/parser/pieces", test_parser_pieces);
   g_test_add_data_func ("/flv/parser/ffmpeg-avc-aac", "ffmpeg-avc-aac.flv",
       test_parser_real_file);
   g_test_add_data_func (

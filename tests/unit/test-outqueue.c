@@ -124,6 +124,66 @@ test_growth_keeps_inline (void)
   gst_buffer_unref (buf);
 }
 
+/* A payload of several memories (one empty) is sent as it is: slices
+ * crossing memories become one segment per memory, pointing into them. */
+static void
+test_multi_memory_payload (void)
+{
+  const gsize sizes[] = { 5, 0, 17, 1, 40 };
+  GstBuffer *buf = gst_buffer_new ();
+  GByteArray *expect = g_byte_array_new ();
+  guint8 n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    guint8 *d = g_malloc (sizes[i] + 1);
+
+    for (gsize j = 0; j < sizes[i]; j++)
+      d[j] = n++;
+    g_byte_array_append (expect, d, sizes[i]);
+    gst_buffer_append_memory (buf,
+        gst_memory_new_wrapped (0, d, sizes[i] + 1, 0, sizes[i], d, g_free));
+  }
+  for (gsize chunk = 1; chunk <= 70; chunk += 6) {
+    RtmpOutQueue *q = rtmp_out_queue_new ();
+    RtmpOutPayload *p = rtmp_out_payload_new (buf);
+    GByteArray *got;
+    GOutputVector v[64];
+    guint nv;
+
+    g_assert_nonnull (p);
+    g_assert_null (rtmp_out_payload_data (p));
+    g_assert_cmpuint (rtmp_out_payload_size (p), ==, expect->len);
+    for (gsize off = 0; off < expect->len; off += chunk)
+      rtmp_out_queue_push_slice (q, p, off, MIN (chunk, expect->len - off));
+    rtmp_out_payload_unref (p);
+    /* every segment points into one of the buffer's own memories */
+    nv = rtmp_out_queue_peek (q, v, G_N_ELEMENTS (v));
+    for (guint i = 0; i < nv; i++) {
+      gboolean inside = FALSE;
+
+      g_assert_cmpuint (v[i].size, >, 0);
+      for (guint m = 0; m < gst_buffer_n_memory (buf); m++) {
+        GstMapInfo map;
+
+        gst_memory_map (gst_buffer_peek_memory (buf, m), &map, GST_MAP_READ);
+        if ((const guint8 *) v[i].buffer >= map.data &&
+            (const guint8 *) v[i].buffer + v[i].size <= map.data + map.size)
+          inside = TRUE;
+        gst_memory_unmap (gst_buffer_peek_memory (buf, m), &map);
+      }
+      g_assert_true (inside);
+    }
+    got = drain (q, 9);
+    g_assert_cmpmem (got->data, got->len, expect->data, expect->len);
+    g_byte_array_unref (got);
+    rtmp_out_queue_free (q);
+  }
+  g_assert_cmpuint (gst_buffer_n_memory (buf), ==, G_N_ELEMENTS (sizes));
+  g_assert_cmpint (GST_MINI_OBJECT_REFCOUNT_VALUE (buf), ==, 1);
+  gst_buffer_unref (buf);
+  g_byte_array_unref (expect);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -132,5 +192,6 @@ main (int argc, char **argv)
   g_test_add_func ("/outqueue/order-and-release", test_order_and_release);
   g_test_add_func ("/outqueue/merge", test_merge);
   g_test_add_func ("/outqueue/growth-keeps-inline", test_growth_keeps_inline);
+  g_test_add_func ("/outqueue/multi-memory-payload", test_multi_memory_payload);
   return g_test_run ();
 }
