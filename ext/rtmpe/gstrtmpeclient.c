@@ -52,6 +52,9 @@ struct _GstRtmpeClient
   GSource *connect_timeout;
   GSource *retry_source;
   GSource *reap_source;
+  /* the src's streaming thread is in rtmpe_connection_pull(): the
+   * connections stay alive (no reaping) until it is out */
+  gboolean pulling;
   gboolean connect_pending; /* the async connect has not returned */
   gboolean quitting;
   GError *fatal;
@@ -157,9 +160,14 @@ reap_cb (gpointer data)
   GList *dead;
 
   g_mutex_lock (&c->lock);
+  destroy_source (&c->reap_source);
+  if (c->pulling) {
+    /* gst_rtmpe_client_pull () reschedules this when it is out */
+    g_mutex_unlock (&c->lock);
+    return G_SOURCE_REMOVE;
+  }
   dead = c->dead_conns;
   c->dead_conns = NULL;
-  destroy_source (&c->reap_source);
   g_mutex_unlock (&c->lock);
   g_list_free_full (dead, (GDestroyNotify) rtmpe_connection_unref);
   return G_SOURCE_REMOVE;
@@ -668,6 +676,34 @@ set_reading_cb (gpointer data)
   g_mutex_unlock (&c->lock);
   g_free (data);
   return G_SOURCE_REMOVE;
+}
+
+gboolean
+gst_rtmpe_client_pull (
+    GstRtmpeClient *c, GCancellable *cancellable, const GPollFD *cancel_fd)
+{
+  RtmpeConnection *conn;
+  RtmpePullResult res;
+
+  g_mutex_lock (&c->lock);
+  if (c->publish || c->state != ST_STARTED || !c->conn || c->pulling) {
+    g_mutex_unlock (&c->lock);
+    return FALSE;
+  }
+  conn = c->conn;
+  c->pulling = TRUE;
+  g_mutex_unlock (&c->lock);
+
+  res = rtmpe_connection_pull (conn, cancellable, cancel_fd);
+
+  g_mutex_lock (&c->lock);
+  c->pulling = FALSE;
+  if (c->dead_conns && !c->reap_source) {
+    c->reap_source = g_idle_source_new ();
+    attach (c, c->reap_source, reap_cb);
+  }
+  g_mutex_unlock (&c->lock);
+  return res != RTMPE_PULL_UNAVAILABLE;
 }
 
 void

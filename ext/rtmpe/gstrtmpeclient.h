@@ -24,7 +24,8 @@ typedef struct _GstRtmpeClient GstRtmpeClient;
  * All run on the client's thread.
  * @started: playing or publishing started (again, after a reconnect:
  *   @reconnected is TRUE)
- * @media: (src) an audio, video or data message; @msg is taken
+ * @media: (src) an audio, video or data message; @msg is taken. Also on
+ *   the thread in gst_rtmpe_client_pull()
  * @eos: (src) the server ended the stream
  * @status: an informational onStatus from the server
  * @error: a fatal error: nothing more will happen. @code (may be NULL) is
@@ -80,6 +81,16 @@ typedef enum
  * message could not be sent. */
 gboolean gst_rtmpe_client_send (GstRtmpeClient *c, const RtmpMessage *msg,
     GCancellable *cancellable, GError **error);
+
+/* Play: reads from the server on the calling thread (the src's streaming
+ * thread, so that a message needs no hand-over between threads): waits
+ * until the socket has something or @cancellable fires; the media
+ * callback runs on this thread for what was read. FALSE when the client
+ * cannot be read this way now (not playing yet, reconnecting, TLS ...):
+ * the callbacks then come from the client's thread as usual. @cancel_fd:
+ * @cancellable's descriptor (see rtmpe_connection_pull ()). */
+gboolean gst_rtmpe_client_pull (
+    GstRtmpeClient *c, GCancellable *cancellable, const GPollFD *cancel_fd);
 
 /* Play: stop (FALSE) or resume reading from the server, for back-pressure
  * from a full queue downstream. */

@@ -75,6 +75,9 @@ struct _GstRtmpeServer
   GList *peers; /* Peer */
   GList *dead; /* Peer, freed from an idle callback */
   GSource *reap_source;
+  /* the src's streaming thread reads the publisher (rtmpe_connection_pull
+   * ()): no peer is freed until it is out */
+  gboolean pulling;
   Peer *publisher;
   gboolean had_publisher;
   gboolean reading;
@@ -139,10 +142,15 @@ reap_cb (gpointer data)
   GList *dead;
 
   g_mutex_lock (&s->lock);
-  dead = s->dead;
-  s->dead = NULL;
   g_source_unref (s->reap_source);
   s->reap_source = NULL;
+  if (s->pulling) {
+    /* gst_rtmpe_server_pull () reschedules this when it is out */
+    g_mutex_unlock (&s->lock);
+    return G_SOURCE_REMOVE;
+  }
+  dead = s->dead;
+  s->dead = NULL;
   g_mutex_unlock (&s->lock);
   g_list_free_full (dead, (GDestroyNotify) peer_free);
   return G_SOURCE_REMOVE;
@@ -861,6 +869,35 @@ apply_reading_cb (gpointer data)
     rtmpe_connection_set_reading (s->publisher->conn, s->reading);
   g_mutex_unlock (&s->lock);
   return G_SOURCE_REMOVE;
+}
+
+gboolean
+gst_rtmpe_server_pull (
+    GstRtmpeServer *s, GCancellable *cancellable, const GPollFD *cancel_fd)
+{
+  RtmpeConnection *conn;
+  RtmpePullResult res;
+
+  g_mutex_lock (&s->lock);
+  if (s->role != GST_RTMPE_SERVER_INGEST || !s->publisher || s->pulling) {
+    g_mutex_unlock (&s->lock);
+    return FALSE;
+  }
+  conn = s->publisher->conn;
+  s->pulling = TRUE;
+  g_mutex_unlock (&s->lock);
+
+  res = rtmpe_connection_pull (conn, cancellable, cancel_fd);
+
+  g_mutex_lock (&s->lock);
+  s->pulling = FALSE;
+  if (s->dead && !s->reap_source) {
+    s->reap_source = g_idle_source_new ();
+    g_source_set_callback (s->reap_source, reap_cb, s, NULL);
+    g_source_attach (s->reap_source, s->context);
+  }
+  g_mutex_unlock (&s->lock);
+  return res != RTMPE_PULL_UNAVAILABLE;
 }
 
 void

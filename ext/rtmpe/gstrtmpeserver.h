@@ -65,6 +65,13 @@ void gst_rtmpe_server_end (GstRtmpeServer *s, gint64 timeout_us);
 /* INGEST: stop (FALSE) or resume reading from the publisher. */
 void gst_rtmpe_server_set_reading (GstRtmpeServer *s, gboolean reading);
 
+/* Ingest: reads the publisher on the calling thread (the src's streaming
+ * thread), like gst_rtmpe_client_pull (). FALSE when there is no
+ * publisher to read this way now: the callbacks come from the server's
+ * thread as usual. */
+gboolean gst_rtmpe_server_pull (
+    GstRtmpeServer *s, GCancellable *cancellable, const GPollFD *cancel_fd);
+
 /* Stops listening, drops every peer, joins the thread. */
 void gst_rtmpe_server_free (GstRtmpeServer *s);
 

@@ -63,6 +63,11 @@ struct _GstRtmpeSrc
 
   GMutex lock;
   GCond cond;
+  gboolean waiting; /* create() waits on cond */
+  GThread *pull_thread; /* create() reads in gst_rtmpe_*_pull () */
+  GCancellable *cancellable; /* unlock() stops a pull */
+  gboolean cancellable_fd; /* its pollfd is made (once per start) */
+  GPollFD cancel_pollfd;
   GQueue queue; /* RtmpMessage */
   gsize queued_bytes;
   gboolean reading_paused;
@@ -119,45 +124,75 @@ push_locked (GstRtmpeSrc *self, RtmpMessage *msg)
   }
 }
 
-static void
-wake_consumer (GstRtmpeSrc *self)
+typedef enum
 {
-  g_cond_signal (&self->cond);
+  WAKE_NONE,
+  WAKE_SIGNAL, /* create () waits on cond */
+  WAKE_CANCEL, /* create () reads in gst_rtmpe_client_pull () */
+} Wake;
+
+/* How to tell create () that something came. Lock held. A media
+ * callback on the streaming thread itself (from the pull) needs nothing;
+ * a signal is a syscall, so none when nobody waits. */
+static Wake
+wake_needed_locked (GstRtmpeSrc *self)
+{
+  if (self->waiting)
+    return WAKE_SIGNAL;
+  if (self->pull_thread && self->pull_thread != g_thread_self ())
+    return WAKE_CANCEL;
+  return WAKE_NONE;
+}
+
+/* After the unlock: the woken thread does not block at once on it. */
+static void
+wake_consumer (GstRtmpeSrc *self, Wake wake)
+{
+  if (wake == WAKE_SIGNAL)
+    g_cond_signal (&self->cond);
+  else if (wake == WAKE_CANCEL)
+    g_cancellable_cancel (self->cancellable);
 }
 
 static void
 on_started (GstRtmpeClient *c, gboolean reconnected, gpointer data)
 {
   GstRtmpeSrc *self = data;
+  Wake wake;
 
   if (!reconnected)
     return;
   g_mutex_lock (&self->lock);
   push_locked (self, rtmp_message_new (DISCONT_MARKER, 0, 0, NULL));
+  wake = wake_needed_locked (self);
   g_mutex_unlock (&self->lock);
-  wake_consumer (self);
+  wake_consumer (self, wake);
 }
 
 static void
 on_media (GstRtmpeClient *c, RtmpMessage *msg, gpointer data)
 {
   GstRtmpeSrc *self = data;
+  Wake wake;
 
   g_mutex_lock (&self->lock);
   push_locked (self, msg);
+  wake = wake_needed_locked (self);
   g_mutex_unlock (&self->lock);
-  wake_consumer (self);
+  wake_consumer (self, wake);
 }
 
 static void
 on_eos (GstRtmpeClient *c, gpointer data)
 {
   GstRtmpeSrc *self = data;
+  Wake wake;
 
   g_mutex_lock (&self->lock);
   self->eos = TRUE;
-  g_cond_broadcast (&self->cond);
+  wake = wake_needed_locked (self);
   g_mutex_unlock (&self->lock);
+  wake_consumer (self, wake);
 }
 
 static void
@@ -177,14 +212,16 @@ on_error (
     GstRtmpeClient *c, const GError *error, const gchar *code, gpointer data)
 {
   GstRtmpeSrc *self = data;
+  Wake wake;
 
   g_mutex_lock (&self->lock);
   if (!self->error) {
     self->error = g_error_copy (error);
     self->error_code = g_strdup (code);
   }
-  g_cond_broadcast (&self->cond);
+  wake = wake_needed_locked (self);
   g_mutex_unlock (&self->lock);
+  wake_consumer (self, wake);
 }
 
 static void
@@ -243,6 +280,12 @@ gst_rtmpe_src_start (GstBaseSrc *bsrc)
   g_free (self->redacted);
   self->redacted = g_strdup (target->redacted);
   self->flv = flv_out_new ();
+  /* cancelled by the last unlock () when no unlock_stop () followed */
+  g_cancellable_reset (self->cancellable);
+  /* its descriptor stays open until stop (), not made again per pull */
+  if (!self->cancellable_fd)
+    self->cancellable_fd =
+        g_cancellable_make_pollfd (self->cancellable, &self->cancel_pollfd);
   if (target->mode == GST_RTMPE_MODE_LISTEN) {
     self->server = gst_rtmpe_server_new (GST_OBJECT (self), target,
         GST_RTMPE_SERVER_INGEST, 0, self->wait_for_next_publisher, &callbacks,
@@ -288,6 +331,9 @@ gst_rtmpe_src_stop (GstBaseSrc *bsrc)
   clear_queue_locked (self);
   g_clear_pointer (&self->flv, flv_out_free);
   g_clear_pointer (&self->pending, gst_buffer_list_unref);
+  if (self->cancellable_fd)
+    g_cancellable_release_fd (self->cancellable);
+  self->cancellable_fd = FALSE;
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -301,6 +347,7 @@ gst_rtmpe_src_unlock (GstBaseSrc *bsrc)
   self->flushing = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  g_cancellable_cancel (self->cancellable);
   return TRUE;
 }
 
@@ -312,6 +359,7 @@ gst_rtmpe_src_unlock_stop (GstBaseSrc *bsrc)
   g_mutex_lock (&self->lock);
   self->flushing = FALSE;
   g_mutex_unlock (&self->lock);
+  g_cancellable_reset (self->cancellable);
   return TRUE;
 }
 
@@ -376,8 +424,38 @@ gst_rtmpe_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
 
     g_mutex_lock (&self->lock);
     while (!self->flushing && !self->error && !self->eos &&
-        g_queue_is_empty (&self->queue))
-      g_cond_wait (&self->cond, &self->lock);
+        g_queue_is_empty (&self->queue)) {
+      GstRtmpeClient *client = self->client;
+      GstRtmpeServer *server = self->server;
+
+      /* read here, on this thread, when the client (or the server, from
+       * its publisher) lets us: no hand-over per message; else wait for
+       * its thread */
+      if (client || server) {
+        const GPollFD *fd = self->cancellable_fd ? &self->cancel_pollfd : NULL;
+        gboolean pulled;
+
+        self->pull_thread = g_thread_self ();
+        g_mutex_unlock (&self->lock);
+        if (client)
+          pulled = gst_rtmpe_client_pull (client, self->cancellable, fd);
+        else
+          pulled = gst_rtmpe_server_pull (server, self->cancellable, fd);
+        g_mutex_lock (&self->lock);
+        self->pull_thread = NULL;
+        /* cancelled to wake us (WAKE_CANCEL), not by unlock () */
+        if (!self->flushing && g_cancellable_is_cancelled (self->cancellable))
+          g_cancellable_reset (self->cancellable);
+        if (pulled)
+          continue;
+      }
+      if (!self->flushing && !self->error && !self->eos &&
+          g_queue_is_empty (&self->queue)) {
+        self->waiting = TRUE;
+        g_cond_wait (&self->cond, &self->lock);
+        self->waiting = FALSE;
+      }
+    }
     if (self->flushing) {
       g_mutex_unlock (&self->lock);
       return GST_FLOW_FLUSHING;
@@ -542,6 +620,7 @@ gst_rtmpe_src_finalize (GObject *object)
   g_free (self->redacted);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_object_unref (self->cancellable);
   G_OBJECT_CLASS (gst_rtmpe_src_parent_class)->finalize (object);
 }
 
@@ -555,6 +634,7 @@ gst_rtmpe_src_init (GstRtmpeSrc *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->queue);
+  self->cancellable = g_cancellable_new ();
   gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
 }

@@ -4,6 +4,7 @@
 #include "rtmpeconnection.h"
 #include "rtmperror.h"
 
+#include <errno.h>
 #include <gst/gst.h>
 
 GST_DEBUG_CATEGORY_STATIC (rtmpe_connection_debug);
@@ -36,6 +37,7 @@ struct _RtmpeConnection
 
   GMutex lock;
   GCond cond;
+  guint waiters; /* threads in wait_locked () */
 
   RtmpeTransport *transport;
   RtmpHandshake *handshake; /* NULL once done */
@@ -63,6 +65,17 @@ struct _RtmpeConnection
   GSource *tick_source; /* idle check and pings, once a second */
   GSource *close_source; /* deferred close from another thread */
   gint64 next_ping_us;
+
+  /* pull mode (rtmpe_connection_pull): the caller's thread reads, the
+   * context only runs the timers and writes */
+  gboolean pull_mode;
+  gboolean pull_active; /* a thread waits in rtmpe_connection_pull() */
+  gint64 pull_since_us; /* when it started to wait */
+  GCancellable *wake; /* wakes that thread: closed, or pull mode left */
+  GPollFD wake_fd;
+  GQueue posted; /* events read by that thread, for the context's */
+  gboolean delivering_posted; /* the context delivers some now */
+  GSource *posted_source;
 
   RtmpeConnectionEventFunc on_event;
   RtmpeConnectionClosedFunc on_closed;
@@ -211,15 +224,39 @@ fail_locked (RtmpeConnection *c, GError *error)
   destroy_source (&c->write_source);
   destroy_source (&c->timeout_source);
   destroy_source (&c->tick_source);
+  /* before the socket closes: a thread polling it must not poll a
+   * descriptor that may be reused */
+  if (c->pull_mode)
+    g_cancellable_cancel (c->wake);
   rtmpe_transport_close (c->transport);
   g_cond_broadcast (&c->cond);
 }
 
-/* Reports the close once. Lock NOT held; context thread. */
+static GQueue *take_posted_locked (RtmpeConnection *c);
+static void deliver_events (RtmpeConnection *c, GQueue *events);
+
+/* Delivers the events a pulling thread left for the context (they come
+ * first), then reports the close once. Lock NOT held; context thread. */
 static void
 report_closed (RtmpeConnection *c)
 {
   GError *error = NULL;
+  GQueue *posted;
+
+  g_mutex_lock (&c->lock);
+  posted = take_posted_locked (c);
+  if (posted)
+    c->delivering_posted = TRUE;
+  g_mutex_unlock (&c->lock);
+  if (posted) {
+    deliver_events (c, posted);
+    g_mutex_lock (&c->lock);
+    c->delivering_posted = FALSE;
+    /* what they queued for the pulling thread is there now: it looks */
+    if (c->pull_mode)
+      g_cancellable_cancel (c->wake);
+    g_mutex_unlock (&c->lock);
+  }
 
   g_mutex_lock (&c->lock);
   if (!c->closed || c->close_reported) {
@@ -308,7 +345,7 @@ flush_locked (RtmpeConnection *c, GError **error)
   if (c->backlogged && queued_locked (c) <= READ_BACKLOG_MAX / 2) {
     GST_DEBUG ("%s: backlog written, reading again", c->peer);
     c->backlogged = FALSE;
-    if (c->reading && !c->read_source && !c->closed)
+    if (c->reading && !c->read_source && !c->closed && !c->pull_mode)
       c->read_source = socket_source (c, G_IO_IN, on_readable);
   }
 
@@ -324,7 +361,9 @@ flush_locked (RtmpeConnection *c, GError **error)
       rtmpe_transport_shutdown_write (c->transport);
     }
   }
-  g_cond_broadcast (&c->cond);
+  /* a broadcast is a syscall even with nobody waiting: once per read */
+  if (c->waiters)
+    g_cond_broadcast (&c->cond);
   return TRUE;
 }
 
@@ -529,29 +568,27 @@ deliver_events (RtmpeConnection *c, GQueue *events)
   g_queue_free (events);
 }
 
+/* Reads what the socket has (a few reads at most) and feeds it to the
+ * handshake or the session, then writes their answers. FALSE with @error
+ * when the connection failed. Lock held. */
 static gboolean
-on_readable (GSocket *socket, GIOCondition cond, gpointer data)
+read_socket_locked (RtmpeConnection *c, GError **error)
 {
-  RtmpeConnection *c = data;
-  GError *error = NULL;
-  GQueue *events = NULL;
-  gboolean keep = TRUE;
-
-  g_mutex_lock (&c->lock);
   for (guint i = 0; i < READS_PER_WAKEUP && !c->closed && c->reading; i++) {
     GstBuffer *buf;
     GstMapInfo map;
     gssize n;
     guint64 now_ms;
+    gboolean keep;
 
     if (c->stage == STAGE_TLS) {
-      if (!tls_step_locked (c, &error))
-        goto failed;
+      if (!tls_step_locked (c, error))
+        return FALSE;
       if (c->stage == STAGE_TLS)
         break;
       /* TLS is up: C0+C1 go out now, whatever the next read does */
-      if (!flush_locked (c, &error))
-        goto failed;
+      if (!flush_locked (c, error))
+        return FALSE;
       continue;
     }
 
@@ -568,15 +605,15 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
 
     buf = gst_buffer_new_allocate (NULL, READ_SIZE, NULL);
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    n = rtmpe_transport_read (c->transport, map.data, READ_SIZE, &error);
+    n = rtmpe_transport_read (c->transport, map.data, READ_SIZE, error);
     gst_buffer_unmap (buf, &map);
     if (n < 0) {
       gst_buffer_unref (buf);
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-        g_clear_error (&error);
+      if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        g_clear_error (error);
         break;
       }
-      goto failed;
+      return FALSE;
     }
     if (n > 0 && c->quickack_reads < QUICKACK_READS) {
       /* Servers that leave Nagle on (nginx-rtmp does) hold their next small
@@ -590,21 +627,21 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
     if (n == 0) {
       gst_buffer_unref (buf);
       if (c->stage == STAGE_HANDSHAKE) {
-        rtmp_handshake_push_eof (c->handshake, &error);
-        if (g_error_matches (error, RTMP_ERROR, RTMP_ERROR_TRUNCATED)) {
+        rtmp_handshake_push_eof (c->handshake, error);
+        if (g_error_matches (*error, RTMP_ERROR, RTMP_ERROR_TRUNCATED)) {
           /* the peer went away mid-handshake: the connection was lost
            * (worth a reconnection), it sent nothing wrong */
           GError *lost = g_error_new_literal (
-              G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, error->message);
+              G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, (*error)->message);
 
-          g_error_free (error);
-          error = lost;
+          g_error_free (*error);
+          *error = lost;
         }
       } else if (!c->finishing)
-        error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+        *error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
             "%s closed the connection during the %s", c->peer,
             stage_name (c->stage));
-      goto failed;
+      return FALSE;
     }
     gst_buffer_set_size (buf, n);
     c->last_read_us = g_get_monotonic_time ();
@@ -612,40 +649,190 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
 
     if (c->stage == STAGE_HANDSHAKE) {
       gst_buffer_map (buf, &map, GST_MAP_READ);
-      keep = push_handshake_locked (c, map.data, map.size, now_ms, &error);
+      keep = push_handshake_locked (c, map.data, map.size, now_ms, error);
       gst_buffer_unmap (buf, &map);
       gst_buffer_unref (buf);
     } else {
-      keep = rtmp_session_push (c->session, buf, now_ms, &error);
+      keep = rtmp_session_push (c->session, buf, now_ms, error);
       gst_buffer_unref (buf);
     }
     if (!keep)
-      goto failed;
-    if (!flush_locked (c, &error))
-      goto failed;
+      return FALSE;
+    if (!flush_locked (c, error))
+      return FALSE;
     /* A short read drained the socket: asking again would only return
      * EAGAIN (a third of all reads with paced publishers), and poll is
      * level-triggered. TLS may hold decrypted bytes back: read on. */
     if ((gsize) n < READ_SIZE && !rtmpe_transport_is_tls (c->transport))
       break;
   }
-  if (!c->closed) {
-    GQueue *more = take_events_locked (c);
+  return TRUE;
+}
 
-    events = more;
+static gboolean
+on_readable (GSocket *socket, GIOCondition cond, gpointer data)
+{
+  RtmpeConnection *c = data;
+  GError *error = NULL;
+  GQueue *events;
+  gboolean ok;
+
+  g_mutex_lock (&c->lock);
+  if (c->pull_mode) {
+    /* a TLS read that wanted to write (on_writable), while the caller's
+     * thread reads: that thread does it */
+    g_mutex_unlock (&c->lock);
+    return G_SOURCE_CONTINUE;
   }
+  ok = read_socket_locked (c, &error);
+  events = take_events_locked (c);
+  if (!ok)
+    fail_locked (c, error);
   g_mutex_unlock (&c->lock);
   deliver_events (c, events);
   report_closed (c);
-  return G_SOURCE_CONTINUE;
+  return ok ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
 
-failed:
-  events = take_events_locked (c);
-  fail_locked (c, error);
+/* ---- pull mode ----------------------------------------------------------- */
+
+/* Gives reading back to the context. Lock held. */
+static void
+leave_pull_locked (RtmpeConnection *c)
+{
+  if (!c->pull_mode)
+    return;
+  GST_DEBUG ("%s: reading on the context again", c->peer);
+  c->pull_mode = FALSE;
+  g_cancellable_cancel (c->wake);
+  if (c->reading && !c->read_source && !c->backlogged && !c->closed)
+    c->read_source = socket_source (c, G_IO_IN, on_readable);
+}
+
+static GQueue *
+take_posted_locked (RtmpeConnection *c)
+{
+  GQueue *q;
+
+  if (g_queue_is_empty (&c->posted))
+    return NULL;
+  q = g_queue_new ();
+  *q = c->posted;
+  g_queue_init (&c->posted);
+  return q;
+}
+
+static gboolean
+posted_cb (gpointer data)
+{
+  RtmpeConnection *c = data;
+
+  g_mutex_lock (&c->lock);
+  destroy_source (&c->posted_source);
   g_mutex_unlock (&c->lock);
-  deliver_events (c, events);
+  /* delivers them */
   report_closed (c);
   return G_SOURCE_REMOVE;
+}
+
+RtmpePullResult
+rtmpe_connection_pull (
+    RtmpeConnection *c, GCancellable *cancellable, const GPollFD *cancel_fd)
+{
+  GPollFD fds[3];
+  guint nfds = 2;
+  GQueue *events;
+  GQueue media = G_QUEUE_INIT;
+  RtmpSessionEvent *ev;
+  GError *error = NULL;
+  gboolean ok;
+
+  g_mutex_lock (&c->lock);
+  if (c->closed || c->stage != STAGE_SESSION || c->finishing || c->backlogged ||
+      !c->reading || rtmpe_transport_is_tls (c->transport)) {
+    leave_pull_locked (c);
+    g_mutex_unlock (&c->lock);
+    return RTMPE_PULL_UNAVAILABLE;
+  }
+  if (!c->wake) {
+    c->wake = g_cancellable_new ();
+    /* kept open until the end: one eventfd, not one per call */
+    g_cancellable_make_pollfd (c->wake, &c->wake_fd);
+  }
+  if (!c->pull_mode) {
+    GST_DEBUG ("%s: the caller's thread reads from now on", c->peer);
+    c->pull_mode = TRUE;
+    destroy_source (&c->read_source);
+  }
+  /* not reset here: a wake-up since the last call is not lost */
+  c->pull_active = TRUE;
+  c->pull_since_us = g_get_monotonic_time ();
+  fds[0].fd = g_socket_get_fd (rtmpe_transport_get_socket (c->transport));
+  fds[0].events = G_IO_IN;
+  fds[0].revents = 0;
+  fds[1] = c->wake_fd;
+  if (cancel_fd) {
+    fds[2] = *cancel_fd;
+    nfds = 3;
+  }
+  g_mutex_unlock (&c->lock);
+
+  if (!g_cancellable_is_cancelled (cancellable)) {
+    while (g_poll (fds, nfds, -1) < 0 && errno == EINTR) {
+    }
+  }
+
+  g_mutex_lock (&c->lock);
+  c->pull_active = FALSE;
+  if (g_cancellable_is_cancelled (c->wake))
+    g_cancellable_reset (c->wake);
+  if (g_cancellable_is_cancelled (cancellable)) {
+    g_mutex_unlock (&c->lock);
+    return RTMPE_PULL_CANCELLED;
+  }
+  if (c->closed || !c->pull_mode) {
+    g_mutex_unlock (&c->lock);
+    return RTMPE_PULL_UNAVAILABLE;
+  }
+  if (!(fds[0].revents & (G_IO_IN | G_IO_HUP | G_IO_ERR))) {
+    g_mutex_unlock (&c->lock);
+    return RTMPE_PULL_OK;
+  }
+  ok = read_socket_locked (c, &error);
+  events = take_events_locked (c);
+  /* media is delivered here, on the caller's thread: that is the point;
+   * anything else goes to the context's thread, where the callbacks
+   * expect to run */
+  while (events && (ev = g_queue_pop_head (events))) {
+    if (ev->type == RTMP_SESSION_EVENT_MEDIA && g_queue_is_empty (&c->posted) &&
+        !c->delivering_posted)
+      g_queue_push_tail (&media, ev);
+    else
+      g_queue_push_tail (&c->posted, ev);
+  }
+  if (events)
+    g_queue_free (events);
+  if (!g_queue_is_empty (&c->posted) && !c->posted_source) {
+    c->posted_source = g_idle_source_new ();
+    g_source_set_priority (c->posted_source, G_PRIORITY_HIGH);
+    g_source_set_callback (c->posted_source, posted_cb, c, NULL);
+    g_source_attach (c->posted_source, c->context);
+  }
+  if (!ok) {
+    fail_locked (c, error);
+    schedule_report_locked (c);
+  } else if (c->backlogged) {
+    leave_pull_locked (c);
+  }
+  g_mutex_unlock (&c->lock);
+
+  while ((ev = g_queue_pop_head (&media))) {
+    if (c->on_event)
+      c->on_event (c, ev, c->user_data);
+    else
+      rtmp_session_event_free (ev);
+  }
+  return ok ? RTMPE_PULL_OK : RTMPE_PULL_UNAVAILABLE;
 }
 
 void
@@ -658,7 +845,7 @@ rtmpe_connection_set_reading (RtmpeConnection *c, gboolean reading)
     return;
   }
   c->reading = reading;
-  if (reading && !c->read_source && !c->backlogged) {
+  if (reading && !c->read_source && !c->backlogged && !c->pull_mode) {
     c->read_source = socket_source (c, G_IO_IN, on_readable);
   } else if (!reading) {
     destroy_source (&c->read_source);
@@ -701,8 +888,12 @@ on_tick (gpointer data)
   last = c->last_read_us;
   if (c->backlogged && c->last_write_us > last)
     last = c->last_write_us;
+  /* in pull mode, the peer is idle only while a thread waits for it */
+  if (c->pull_mode && c->pull_since_us > last)
+    last = c->pull_since_us;
   if (c->config.idle_timeout && c->stage == STAGE_SESSION &&
-      now - last > (gint64) c->config.idle_timeout * 1000000 && c->reading) {
+      now - last > (gint64) c->config.idle_timeout * 1000000 && c->reading &&
+      (!c->pull_mode || c->pull_active)) {
     fail_locked (c,
         g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
             "nothing received from %s for %u s", c->peer,
@@ -785,14 +976,21 @@ cancelled_cb (GCancellable *cancellable, RtmpeConnection *c)
 static gboolean
 wait_locked (RtmpeConnection *c, gint64 deadline, GCancellable *cancellable)
 {
+  gboolean signalled;
+
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
+
+  c->waiters++;
   if (deadline < 0) {
     g_cond_wait (&c->cond, &c->lock);
-    return TRUE;
+    signalled = TRUE;
+  } else {
+    signalled = g_cond_wait_until (&c->cond, &c->lock, deadline) ||
+        g_get_monotonic_time () < deadline;
   }
-  return g_cond_wait_until (&c->cond, &c->lock, deadline) ||
-      g_get_monotonic_time () < deadline;
+  c->waiters--;
+  return signalled;
 }
 
 static void
@@ -938,6 +1136,7 @@ finish (RtmpeConnection *c, gboolean shutdown)
   c->finishing = TRUE;
   c->no_shutdown = !shutdown;
   c->reading = TRUE;
+  leave_pull_locked (c);
   if (!c->read_source && !c->backlogged) {
     c->read_source = socket_source (c, G_IO_IN, on_readable);
   }
@@ -980,7 +1179,13 @@ rtmpe_connection_unref (RtmpeConnection *c)
   c->close_reported = TRUE;
   fail_locked (c, NULL);
   destroy_source (&c->close_source);
+  destroy_source (&c->posted_source);
+  g_queue_clear_full (&c->posted, (GDestroyNotify) rtmp_session_event_free);
   g_mutex_unlock (&c->lock);
+  if (c->wake) {
+    g_cancellable_release_fd (c->wake);
+    g_object_unref (c->wake);
+  }
   if (c->notify)
     c->notify (c->user_data);
   rtmpe_transport_free (c->transport);

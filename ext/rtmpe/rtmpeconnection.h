@@ -10,7 +10,9 @@
  * Thread safety: everything runs on the context's thread, except
  * rtmpe_connection_send_media(), rtmpe_connection_call() and the stats
  * getters, which any thread may call (the sink's streaming thread writes
- * straight to the socket from render() when it can: no thread hop).
+ * straight to the socket from render() when it can: no thread hop), and
+ * rtmpe_connection_pull() (the src's streaming thread reads straight from
+ * the socket in create(): no thread hop either).
  */
 #ifndef __RTMPE_CONNECTION_H__
 #define __RTMPE_CONNECTION_H__
@@ -84,6 +86,27 @@ gboolean rtmpe_connection_drain (
 /* Stop or resume reading from the socket (back-pressure from a full
  * downstream queue). On the context's thread. */
 void rtmpe_connection_set_reading (RtmpeConnection *c, gboolean reading);
+
+typedef enum
+{
+  RTMPE_PULL_OK, /* read what came (maybe nothing whole yet); call again */
+  RTMPE_PULL_CANCELLED, /* @cancellable fired */
+  /* the context reads (again): not in a session, TLS, closed, reading
+   * stopped, or finishing. The events come through the callbacks. */
+  RTMPE_PULL_UNAVAILABLE,
+} RtmpePullResult;
+
+/* Pull mode, for a player's streaming thread: waits until the socket has
+ * something (or @cancellable fires), reads it and delivers the media
+ * events through the event callback on the calling thread, with no hand
+ * over between threads. The first call takes reading away from the
+ * context, which still runs the timers, writes, and delivers every other
+ * event (and media behind such an event, to keep the order); the
+ * connection then reads only while a thread is in this call. One thread
+ * at a time; not with TLS. @cancel_fd is @cancellable's descriptor, made
+ * once by the caller (g_cancellable_make_pollfd ()), not per call. */
+RtmpePullResult rtmpe_connection_pull (
+    RtmpeConnection *c, GCancellable *cancellable, const GPollFD *cancel_fd);
 
 /* Closes the socket; the closed callback runs (with no error) unless it
  * already ran. On the context's thread. */

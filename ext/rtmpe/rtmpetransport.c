@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -367,9 +368,21 @@ rtmpe_transport_read (RtmpeTransport *t, guint8 *buf, gsize len, GError **error)
     return got;
   }
 
-  n = g_socket_receive (t->socket, (gchar *) buf, len, NULL, error);
+  /* recv () itself: GSocket's wrapper adds checks and, for the expected
+   * EAGAIN, a formatted error per call */
+  do
+    n = recv (g_socket_get_fd (t->socket), buf, len, 0);
+  while (n < 0 && errno == EINTR);
   if (n < 0) {
+    int e = errno;
+
     t->wants = G_IO_IN;
+    if (e == EAGAIN || e == EWOULDBLOCK)
+      g_set_error_literal (
+          error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "nothing to read yet");
+    else
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+          "Error receiving data: %s", g_strerror (e));
     return -1;
   }
   t->bytes_in += n;

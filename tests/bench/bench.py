@@ -973,6 +973,7 @@ class Bench:
                     if base:
                         self.add("instr", c["key"], "per_byte",
                                  (ir - base["median"]) / nbytes)
+            self.instr_marginal(sinks, m)
         if srcs:
             base = dict(key="baseline-src", kind="src", group="baseline",
                         frag=f"filesrc location={m['path']}", proto=None,
@@ -1007,6 +1008,48 @@ class Bench:
                         self.add("instr", c["key"], "per_byte",
                                  (ir - b["median"]) / nbytes)
         self.annotate()
+
+    def instr_marginal(self, sinks, m):
+        """Per byte, without what a connection costs once (the handshake,
+        loading a provider): the same sink publishing a short cut of the
+        file too; the difference of the two counts over the difference of
+        the two sizes. For the RTMPE target: RC4 should be the only
+        per-byte work RTMPE adds."""
+        keys = ("rtmpesink", "rtmpesink-rtmpe")
+        cands = [c for c in sinks if c["key"] in keys]
+        if len(cands) < 2:
+            return
+        secs = max(3, min(6, int(m["duration"] / 5)))
+        if m["duration"] < 2 * secs:
+            self.notes.append("instr: the 8 Mbit/s file is too short for "
+                              "the per-byte (marginal) figure")
+            return
+        short = make_media(self.args.media_dir, "8M", secs)
+        self.media["8M-short"] = short
+        for rep in range(self.args.cg_reps):
+            for c in cands:
+                log(f"instr sink (short file) rep {rep + 1}: {c['key']}")
+                out = os.path.join(self.workdir,
+                                   f"cg-{c['key']}-short-{rep}.out")
+                try:
+                    self.run_sink(c, short["path"], "live", "false",
+                                  wrap=self.callgrind_argv(out),
+                                  extra_env=c.get("env"),
+                                  name="cg-short-" + c["key"])
+                    self.add("instr", c["key"], "ir_short",
+                             self.callgrind_total(out))
+                except RunError as e:
+                    self.fail("instr", c["key"] + "-short", str(e))
+        for c in cands:
+            full = self.get("instr", c["key"], "ir")
+            cut = self.get("instr", c["key"], "ir_short")
+            if full and cut:
+                self.add("instr", c["key"], "marginal",
+                         (full["median"] - cut["median"]) /
+                         (m["size"] - short["size"]))
+                self.add("instr", c["key"], "fixed_m",
+                         (full["median"] - (full["median"] - cut["median"]) /
+                          (m["size"] - short["size"]) * m["size"]) / 1e6)
 
     def annotate(self):
         """Top functions (self cost) of our candidates' callgrind runs."""
@@ -1744,6 +1787,18 @@ class Report:
                     if k.startswith("baseline")]
             L.append("\nbaselines (total Ir, M): " + ", ".join(
                 f"{k} {cell(stats(v['ir']), '.1f', 1e-6)}" for k, v in base))
+            marg = [(k, v) for k, v in b.results["instr"].items()
+                    if v.get("marginal")]
+            if marg:
+                L.append("\nper byte without what a connection costs once "
+                         "(the full file's count minus a short cut's, over "
+                         "the difference in size; not minus the feed): " +
+                         ", ".join(
+                             f"{self.label(k)} "
+                             f"{cell(stats(v['marginal']), '.2f')} "
+                             f"instr/byte, set-up "
+                             f"{cell(stats(v['fixed_m']), '.1f')} M"
+                             for k, v in marg))
         if "copies" in b.results:
             ref = self.best_anchor("copies", "per_byte", "sink")
             self.table("(1b) user-space copies per byte published (bytes "
@@ -1931,7 +1986,17 @@ class Report:
             e = g("instr", "rtmpesink-rtmpe", "per_byte")
             if e and s and rc4:
                 lim = s["median"] + rc4["median"]
-                self.target("RTMPE instr/byte ≤ plain + RC4 alone",
+                self.target("RTMPE instr/byte ≤ plain + RC4 alone "
+                            "(whole file, connection set-up included)",
+                            f"{e['median']:.2f} vs {s['median']:.2f} + "
+                            f"{rc4['median']:.2f} = {lim:.2f}",
+                            e["median"] <= lim)
+            s = g("instr", "rtmpesink", "marginal")
+            e = g("instr", "rtmpesink-rtmpe", "marginal")
+            if e and s and rc4:
+                lim = s["median"] + rc4["median"]
+                self.target("RTMPE instr/byte ≤ plain + RC4 alone "
+                            "(per byte: full file minus a short cut)",
                             f"{e['median']:.2f} vs {s['median']:.2f} + "
                             f"{rc4['median']:.2f} = {lim:.2f}",
                             e["median"] <= lim)
