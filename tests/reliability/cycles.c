@@ -187,6 +187,14 @@ main (int argc, char **argv)
       GstMessage *m = gst_bus_timed_pop_filtered (
           bus, 10 * GST_MSECOND, GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
 
+      if (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS &&
+          reached (pipeline, want_buffers, stat)) {
+        /* a short file published unpaced can end between two polls:
+         * what counts is that the media flowed before the end */
+        gst_message_unref (m);
+        ok = TRUE;
+        break;
+      }
       if (m) {
         if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
           GError *err = NULL;
