@@ -74,7 +74,8 @@ struct _RtmpeConnection
   GCancellable *wake; /* wakes that thread: closed, or pull mode left */
   GPollFD wake_fd;
   GQueue posted; /* events read by that thread, for the context's */
-  gboolean delivering_posted; /* the context delivers some now */
+  gboolean delivering; /* the context delivers events now (a pulling
+                        * thread must not overtake them) */
   GSource *posted_source;
 
   RtmpeConnectionEventFunc on_event;
@@ -246,12 +247,12 @@ report_closed (RtmpeConnection *c)
   g_mutex_lock (&c->lock);
   posted = take_posted_locked (c);
   if (posted)
-    c->delivering_posted = TRUE;
+    c->delivering = TRUE;
   g_mutex_unlock (&c->lock);
   if (posted) {
     deliver_events (c, posted);
     g_mutex_lock (&c->lock);
-    c->delivering_posted = FALSE;
+    c->delivering = FALSE;
     /* what they queued for the pulling thread is there now: it looks */
     if (c->pull_mode)
       g_cancellable_cancel (c->wake);
@@ -686,10 +687,19 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
   }
   ok = read_socket_locked (c, &error);
   events = take_events_locked (c);
+  if (events)
+    c->delivering = TRUE;
   if (!ok)
     fail_locked (c, error);
   g_mutex_unlock (&c->lock);
-  deliver_events (c, events);
+  if (events) {
+    deliver_events (c, events);
+    /* a thread that started to pull meanwhile posted what it read, to
+     * come after these: posted_cb delivers it */
+    g_mutex_lock (&c->lock);
+    c->delivering = FALSE;
+    g_mutex_unlock (&c->lock);
+  }
   report_closed (c);
   return ok ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
@@ -805,7 +815,7 @@ rtmpe_connection_pull (
    * expect to run */
   while (events && (ev = g_queue_pop_head (events))) {
     if (ev->type == RTMP_SESSION_EVENT_MEDIA && g_queue_is_empty (&c->posted) &&
-        !c->delivering_posted)
+        !c->delivering)
       g_queue_push_tail (&media, ev);
     else
       g_queue_push_tail (&c->posted, ev);
