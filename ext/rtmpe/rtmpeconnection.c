@@ -63,7 +63,7 @@ struct _RtmpeConnection
   GSource *write_source;
   GSource *timeout_source; /* handshake/connect deadline */
   GSource *tick_source; /* idle check and pings, once a second */
-  GSource *close_source; /* deferred close from another thread */
+  GSource *report_source; /* report_closed () from another thread */
   gint64 next_ping_us;
 
   /* pull mode (rtmpe_connection_pull): the caller's thread reads, the
@@ -76,7 +76,6 @@ struct _RtmpeConnection
   GQueue posted; /* events read by that thread, for the context's */
   gboolean delivering; /* the context delivers events now (a pulling
                         * thread must not overtake them) */
-  GSource *posted_source;
 
   RtmpeConnectionEventFunc on_event;
   RtmpeConnectionClosedFunc on_closed;
@@ -236,64 +235,64 @@ fail_locked (RtmpeConnection *c, GError *error)
 static GQueue *take_posted_locked (RtmpeConnection *c);
 static void deliver_events (RtmpeConnection *c, GQueue *events);
 
+/* Delivers @events (may be NULL) on the context's thread with the lock
+ * released; a thread that starts to pull meanwhile queues what it reads
+ * behind them. Lock held. */
+static void
+deliver_locked (RtmpeConnection *c, GQueue *events)
+{
+  if (!events)
+    return;
+  c->delivering = TRUE;
+  g_mutex_unlock (&c->lock);
+  deliver_events (c, events);
+  g_mutex_lock (&c->lock);
+  c->delivering = FALSE;
+}
+
 /* Delivers the events a pulling thread left for the context (they come
  * first), then reports the close once. Lock NOT held; context thread. */
 static void
 report_closed (RtmpeConnection *c)
 {
   GError *error = NULL;
-  GQueue *posted;
+  gboolean report;
 
   g_mutex_lock (&c->lock);
-  posted = take_posted_locked (c);
-  if (posted)
-    c->delivering = TRUE;
-  g_mutex_unlock (&c->lock);
-  if (posted) {
-    deliver_events (c, posted);
-    g_mutex_lock (&c->lock);
-    c->delivering = FALSE;
-    /* what they queued for the pulling thread is there now: it looks */
-    if (c->pull_mode)
-      g_cancellable_cancel (c->wake);
-    g_mutex_unlock (&c->lock);
+  deliver_locked (c, take_posted_locked (c));
+  report = c->closed && !c->close_reported;
+  if (report) {
+    c->close_reported = TRUE;
+    error = c->error ? g_error_copy (c->error) : NULL;
   }
-
-  g_mutex_lock (&c->lock);
-  if (!c->closed || c->close_reported) {
-    g_mutex_unlock (&c->lock);
-    return;
-  }
-  c->close_reported = TRUE;
-  error = c->error ? g_error_copy (c->error) : NULL;
   g_mutex_unlock (&c->lock);
-  if (c->on_closed)
+  if (report && c->on_closed)
     c->on_closed (c, error, c->user_data);
   g_clear_error (&error);
 }
 
 static gboolean
-deferred_close_cb (gpointer data)
+deferred_report_cb (gpointer data)
 {
   RtmpeConnection *c = data;
 
   g_mutex_lock (&c->lock);
-  destroy_source (&c->close_source);
+  destroy_source (&c->report_source);
   g_mutex_unlock (&c->lock);
   report_closed (c);
   return G_SOURCE_REMOVE;
 }
 
-/* A failure seen on another thread: report it on the context's thread.
- * Lock held. */
+/* What another thread saw (a failure, events a pulling thread read):
+ * report it on the context's thread. Lock held. */
 static void
 schedule_report_locked (RtmpeConnection *c)
 {
-  if (c->close_source)
+  if (c->report_source)
     return;
-  c->close_source = g_idle_source_new ();
-  g_source_set_callback (c->close_source, deferred_close_cb, c, NULL);
-  g_source_attach (c->close_source, c->context);
+  c->report_source = g_idle_source_new ();
+  g_source_set_callback (c->report_source, deferred_report_cb, c, NULL);
+  g_source_attach (c->report_source, c->context);
 }
 
 void
@@ -687,19 +686,10 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
   }
   ok = read_socket_locked (c, &error);
   events = take_events_locked (c);
-  if (events)
-    c->delivering = TRUE;
   if (!ok)
     fail_locked (c, error);
+  deliver_locked (c, events);
   g_mutex_unlock (&c->lock);
-  if (events) {
-    deliver_events (c, events);
-    /* a thread that started to pull meanwhile posted what it read, to
-     * come after these: posted_cb delivers it */
-    g_mutex_lock (&c->lock);
-    c->delivering = FALSE;
-    g_mutex_unlock (&c->lock);
-  }
   report_closed (c);
   return ok ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
@@ -732,19 +722,6 @@ take_posted_locked (RtmpeConnection *c)
   return q;
 }
 
-static gboolean
-posted_cb (gpointer data)
-{
-  RtmpeConnection *c = data;
-
-  g_mutex_lock (&c->lock);
-  destroy_source (&c->posted_source);
-  g_mutex_unlock (&c->lock);
-  /* delivers them */
-  report_closed (c);
-  return G_SOURCE_REMOVE;
-}
-
 RtmpePullResult
 rtmpe_connection_pull (
     RtmpeConnection *c, GCancellable *cancellable, const GPollFD *cancel_fd)
@@ -752,8 +729,7 @@ rtmpe_connection_pull (
   GPollFD fds[3];
   guint nfds = 2;
   GQueue *events;
-  GQueue media = G_QUEUE_INIT;
-  RtmpSessionEvent *ev;
+  GList *l, *next;
   GError *error = NULL;
   gboolean ok;
 
@@ -812,22 +788,20 @@ rtmpe_connection_pull (
   events = take_events_locked (c);
   /* media is delivered here, on the caller's thread: that is the point;
    * anything else goes to the context's thread, where the callbacks
-   * expect to run */
-  while (events && (ev = g_queue_pop_head (events))) {
-    if (ev->type == RTMP_SESSION_EVENT_MEDIA && g_queue_is_empty (&c->posted) &&
-        !c->delivering)
-      g_queue_push_tail (&media, ev);
-    else
-      g_queue_push_tail (&c->posted, ev);
+   * expect to run, and so does media behind it or behind what that
+   * thread is still delivering (the order is kept) */
+  for (l = events ? events->head : NULL; l; l = next) {
+    RtmpSessionEvent *ev = l->data;
+
+    next = l->next;
+    if (ev->type != RTMP_SESSION_EVENT_MEDIA ||
+        !g_queue_is_empty (&c->posted) || c->delivering) {
+      g_queue_unlink (events, l);
+      g_queue_push_tail_link (&c->posted, l);
+    }
   }
-  if (events)
-    g_queue_free (events);
-  if (!g_queue_is_empty (&c->posted) && !c->posted_source) {
-    c->posted_source = g_idle_source_new ();
-    g_source_set_priority (c->posted_source, G_PRIORITY_HIGH);
-    g_source_set_callback (c->posted_source, posted_cb, c, NULL);
-    g_source_attach (c->posted_source, c->context);
-  }
+  if (!g_queue_is_empty (&c->posted))
+    schedule_report_locked (c);
   if (!ok) {
     fail_locked (c, error);
     schedule_report_locked (c);
@@ -835,13 +809,7 @@ rtmpe_connection_pull (
     leave_pull_locked (c);
   }
   g_mutex_unlock (&c->lock);
-
-  while ((ev = g_queue_pop_head (&media))) {
-    if (c->on_event)
-      c->on_event (c, ev, c->user_data);
-    else
-      rtmp_session_event_free (ev);
-  }
+  deliver_events (c, events);
   return ok ? RTMPE_PULL_OK : RTMPE_PULL_UNAVAILABLE;
 }
 
@@ -1188,8 +1156,7 @@ rtmpe_connection_unref (RtmpeConnection *c)
   g_mutex_lock (&c->lock);
   c->close_reported = TRUE;
   fail_locked (c, NULL);
-  destroy_source (&c->close_source);
-  destroy_source (&c->posted_source);
+  destroy_source (&c->report_source);
   g_queue_clear_full (&c->posted, (GDestroyNotify) rtmp_session_event_free);
   g_mutex_unlock (&c->lock);
   if (c->wake) {
