@@ -407,6 +407,41 @@ apply_caps (GstRtmpeSrc *self)
   return ok;
 }
 
+/* Nothing for create () to act on yet. Lock held. */
+static gboolean
+nothing_yet_locked (GstRtmpeSrc *self)
+{
+  return !self->flushing && !self->error && !self->eos &&
+      g_queue_is_empty (&self->queue);
+}
+
+/* Reads on this thread when the client (or the server, from its
+ * publisher) lets us: no hand-over per message. FALSE when it does not:
+ * wait for its thread then. Lock held; released while reading. */
+static gboolean
+pull_locked (GstRtmpeSrc *self)
+{
+  GstRtmpeClient *client = self->client;
+  GstRtmpeServer *server = self->server;
+  const GPollFD *fd = self->cancellable_fd ? &self->cancel_pollfd : NULL;
+  gboolean pulled;
+
+  if (!client && !server)
+    return FALSE;
+  self->pull_thread = g_thread_self ();
+  g_mutex_unlock (&self->lock);
+  if (client)
+    pulled = gst_rtmpe_client_pull (client, self->cancellable, fd);
+  else
+    pulled = gst_rtmpe_server_pull (server, self->cancellable, fd);
+  g_mutex_lock (&self->lock);
+  self->pull_thread = NULL;
+  /* cancelled to wake us (WAKE_CANCEL), not by unlock () */
+  if (!self->flushing && g_cancellable_is_cancelled (self->cancellable))
+    g_cancellable_reset (self->cancellable);
+  return pulled;
+}
+
 static GstFlowReturn
 gst_rtmpe_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
 {
@@ -423,34 +458,11 @@ gst_rtmpe_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
     }
 
     g_mutex_lock (&self->lock);
-    while (!self->flushing && !self->error && !self->eos &&
-        g_queue_is_empty (&self->queue)) {
-      GstRtmpeClient *client = self->client;
-      GstRtmpeServer *server = self->server;
-
-      /* read here, on this thread, when the client (or the server, from
-       * its publisher) lets us: no hand-over per message; else wait for
-       * its thread */
-      if (client || server) {
-        const GPollFD *fd = self->cancellable_fd ? &self->cancel_pollfd : NULL;
-        gboolean pulled;
-
-        self->pull_thread = g_thread_self ();
-        g_mutex_unlock (&self->lock);
-        if (client)
-          pulled = gst_rtmpe_client_pull (client, self->cancellable, fd);
-        else
-          pulled = gst_rtmpe_server_pull (server, self->cancellable, fd);
-        g_mutex_lock (&self->lock);
-        self->pull_thread = NULL;
-        /* cancelled to wake us (WAKE_CANCEL), not by unlock () */
-        if (!self->flushing && g_cancellable_is_cancelled (self->cancellable))
-          g_cancellable_reset (self->cancellable);
-        if (pulled)
-          continue;
-      }
-      if (!self->flushing && !self->error && !self->eos &&
-          g_queue_is_empty (&self->queue)) {
+    while (nothing_yet_locked (self)) {
+      if (pull_locked (self))
+        continue;
+      /* the lock was released: look again before sleeping */
+      if (nothing_yet_locked (self)) {
         self->waiting = TRUE;
         g_cond_wait (&self->cond, &self->lock);
         self->waiting = FALSE;
