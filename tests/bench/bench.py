@@ -391,6 +391,20 @@ def proc_cpu_ns(pid):
     return total
 
 
+def proc_switches(pid):
+    """Context switches (voluntary and not) of all live threads of pid."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/task/{tid}/status") as f:
+                    total += sum(int(line.split()[1]) for line in f
+                                 if "ctxt_switches:" in line)
+    except OSError:
+        return None
+    return total
+
+
 def socket_inodes(pid):
     out = set()
     with contextlib.suppress(OSError):
@@ -953,19 +967,9 @@ class Bench:
             for rep in range(self.args.cg_reps):
                 for c in order:
                     log(f"instr sink rep {rep + 1}: {c['key']}")
-                    out = os.path.join(self.workdir,
-                                       f"cg-{c['key']}-{rep}.out")
-                    try:
-                        self.run_sink(c, m["path"], "live",
-                                      "false",
-                                      wrap=self.callgrind_argv(out),
-                                      extra_env=c.get("env"),
-                                      name="cg-" + c["key"])
-                        self.add("instr", c["key"], "ir",
-                                 self.callgrind_total(out))
+                    out = self.cg_sink(c, m, "ir", f"cg-{c['key']}-{rep}")
+                    if out:
                         self.keep_cg[c["key"]] = out
-                    except RunError as e:
-                        self.fail("instr", c["key"], str(e))
             for c in sinks:
                 base = self.get("instr", self.baseline_key(c), "ir")
                 for ir in self.results.get("instr", {}).get(
@@ -1009,6 +1013,22 @@ class Bench:
                                  (ir - b["median"]) / nbytes)
         self.annotate()
 
+    def cg_sink(self, c, media, metric, name):
+        """One unpaced publish of media under callgrind: its total
+        instruction count goes to metric; returns the callgrind file, or
+        None when the run failed (recorded)."""
+        out = os.path.join(self.workdir, name + ".out")
+        try:
+            self.run_sink(c, media["path"], "live", "false",
+                          wrap=self.callgrind_argv(out),
+                          extra_env=c.get("env"), name=name)
+            self.add("instr", c["key"], metric, self.callgrind_total(out))
+            return out
+        except RunError as e:
+            self.fail("instr", c["key"] + ("" if metric == "ir" else
+                                           "-" + metric), str(e))
+            return None
+
     def instr_marginal(self, sinks, m):
         """Per byte, without what a connection costs once (the handshake,
         loading a provider): the same sink publishing a short cut of the
@@ -1029,17 +1049,8 @@ class Bench:
         for rep in range(self.args.cg_reps):
             for c in cands:
                 log(f"instr sink (short file) rep {rep + 1}: {c['key']}")
-                out = os.path.join(self.workdir,
-                                   f"cg-{c['key']}-short-{rep}.out")
-                try:
-                    self.run_sink(c, short["path"], "live", "false",
-                                  wrap=self.callgrind_argv(out),
-                                  extra_env=c.get("env"),
-                                  name="cg-short-" + c["key"])
-                    self.add("instr", c["key"], "ir_short",
-                             self.callgrind_total(out))
-                except RunError as e:
-                    self.fail("instr", c["key"] + "-short", str(e))
+                self.cg_sink(c, short, "ir_short",
+                             f"cg-{c['key']}-short-{rep}")
         for c in cands:
             full = self.get("instr", c["key"], "ir")
             cut = self.get("instr", c["key"], "ir_short")
@@ -1217,7 +1228,8 @@ class Bench:
     def window_cpu(self, p, warmup, window, since=None):
         """CPU % of one core of p over [warmup, warmup + window] after its
         start, or after `since` (a measurement window, not a readiness
-        wait)."""
+        wait), and its threads' context switches per second over the same
+        window."""
         t0 = (since if since is not None else p.t_start) + warmup
         pid = self.procs.target_pid(p)
         while time.monotonic() < t0:
@@ -1225,7 +1237,7 @@ class Bench:
                 raise RunError(f"exited early ({p.returncode}): "
                                f"{tail(p.logpath, 8)}")
             time.sleep(0.05)
-        c0, w0 = proc_cpu_ns(pid), time.monotonic()
+        c0, s0, w0 = proc_cpu_ns(pid), proc_switches(pid), time.monotonic()
         while time.monotonic() < t0 + window:
             if crashed(p):
                 raise RunError(f"crashed: {tail(p.logpath, 6)}")
@@ -1233,10 +1245,10 @@ class Bench:
                 raise RunError(f"exited early ({p.returncode}): "
                                f"{tail(p.logpath, 8)}")
             time.sleep(0.05)
-        c1, w1 = proc_cpu_ns(pid), time.monotonic()
-        if c0 is None or c1 is None:
+        c1, s1, w1 = proc_cpu_ns(pid), proc_switches(pid), time.monotonic()
+        if None in (c0, c1, s0, s1):
             raise RunError("process vanished")
-        return 100.0 * (c1 - c0) / 1e9 / (w1 - w0)
+        return 100.0 * (c1 - c0) / 1e9 / (w1 - w0), (s1 - s0) / (w1 - w0)
 
     def live_publisher(self):
         """A looping real-time publisher (ffmpeg -re) of the 8 Mbit/s file
@@ -1284,8 +1296,9 @@ class Bench:
                                          "rt-" + c["key"],
                                          env=self.gst_env(c), rss=True)
                     try:
-                        self.add("realtime", c["key"], "cpu_pct",
-                                 self.window_cpu(p, a.warmup, window))
+                        pct, switches = self.window_cpu(p, a.warmup, window)
+                        self.add("realtime", c["key"], "cpu_pct", pct)
+                        self.add("realtime", c["key"], "switches", switches)
                         self.procs.stop(p, signal.SIGINT, 10)
                         self.add("realtime", c["key"], "rss",
                                  self.procs.peak_rss(p))
@@ -1308,8 +1321,9 @@ class Bench:
                                          "rt-" + c["key"],
                                          env=self.gst_env(c), rss=True)
                     try:
-                        self.add("realtime", c["key"], "cpu_pct",
-                                 self.window_cpu(p, a.warmup, window))
+                        pct, switches = self.window_cpu(p, a.warmup, window)
+                        self.add("realtime", c["key"], "cpu_pct", pct)
+                        self.add("realtime", c["key"], "switches", switches)
                         self.procs.stop(p, signal.SIGINT, 10)
                         self.add("realtime", c["key"], "rss",
                                  self.procs.peak_rss(p))
@@ -1540,8 +1554,8 @@ class Bench:
                     if dead:
                         raise RunError(f"{len(dead)} publishers exited: "
                                        f"{tail(dead[0].logpath, 5)}")
-                    pct = self.window_cpu(server, a.warmup, a.window,
-                                          since=time.monotonic())
+                    pct, _ = self.window_cpu(server, a.warmup, a.window,
+                                             since=time.monotonic())
                     self.add("listen", key, "cpu_pct", pct)
                     self.add("listen", key, "per_stream", pct / n)
                 except RunError as e:
@@ -1851,10 +1865,11 @@ class Report:
             ref = self.best_anchor("realtime", "cpu_pct", "src")
             self.table("(3b) CPU % of one core, playing one real-time "
                        "8 Mbit/s stream (src ! fakesink)",
-                       ["candidate", "CPU %",
+                       ["candidate", "CPU %", "context switches/s",
                         f"ratio to {self.label(ref[0]) if ref else 'n/a'}"],
                        self.rows_for("realtime", "src",
-                                     [("cpu_pct", ".2f", 1)], ref))
+                                     [("cpu_pct", ".2f", 1),
+                                      ("switches", ".0f", 1)], ref))
         if "startup" in b.results:
             ref = self.best_anchor("startup", "net", "src",
                                    keys=("rtmp2src",))
