@@ -20,12 +20,20 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rtmpfake as rf  # noqa: E402
-from harness import (MEDIA, Peers, Run, check_rss, expect_clean_stop, log,  # noqa: E402
-                     main, report, wait_until)
+from harness import (MEDIA, SANITIZED, Peers, Run, check_rss, expect_clean_stop,  # noqa: E402
+                     log, main, report, wait_until)
 from peers import free_port, wait_port  # noqa: E402
 
 TAGS = rf.flv_tags(MEDIA)
-TIMEOUT = 3   # the listener's timeout property: handshake and connect
+# the listener's timeout property: handshake and connect. Under the
+# sanitizers the listener's one thread runs several times slower while
+# the attackers keep it busy, and a good peer's connect was seen to miss
+# 3 s (in the code before this session too): the bounds below scale with it
+TIMEOUT = 6 if SANITIZED else 3
+# how late the listener's timer may fire while attackers keep its thread
+# busy: seen up to 4 s late under the sanitizers with four of these tests
+# on two cores
+LATE = 6 if SANITIZED else 2.5
 
 
 def closed_by_peer(sock, within):
@@ -67,7 +75,7 @@ def attack_slowloris(port):
     s.setblocking(False)
     t0 = time.monotonic()
     sent = 0
-    while time.monotonic() - t0 < TIMEOUT + 5:
+    while time.monotonic() - t0 < TIMEOUT + LATE + 2.5:
         try:
             s.send(b"\x03" if sent == 0 else b"\x00")
             sent += 1
@@ -83,16 +91,16 @@ def attack_slowloris(port):
         time.sleep(1)
     took = time.monotonic() - t0
     s.close()
-    assert took < TIMEOUT + 2.5, f"slowloris kept for {took:.1f} s"
+    assert took < TIMEOUT + LATE, f"slowloris kept for {took:.1f} s"
     return f"slowloris (1 byte/s): dropped after {took:.1f} s and {sent} bytes"
 
 
 def attack_half_open(port):
     """TCP connected, not a byte sent: dropped at the timeout."""
     s = socket.create_connection(("127.0.0.1", port))
-    took = closed_by_peer(s, TIMEOUT + 5)
+    took = closed_by_peer(s, TIMEOUT + LATE + 2.5)
     s.close()
-    assert took is not None and took < TIMEOUT + 2, took
+    assert took is not None and took < TIMEOUT + LATE - 0.5, took
     return f"silent connection: dropped after {took:.1f} s"
 
 
@@ -294,7 +302,7 @@ def case_listen_src_attacks():
         check_rss(run, 80, "listen src under attack")
         text = run.log_text()
         for reason in ("over the cap of 64", "over the cap of 1048576", "nested deeper",
-                       "exceeds", "public key", "within 3 s"):
+                       "exceeds", "public key", f"within {TIMEOUT} s"):
             # what the listener said of each peer it let go, to see why
             # one went another way (seen once under the sanitizers)
             assert reason in text, f"no '{reason}' in the listener's log:\n" + "\n".join(
@@ -336,7 +344,8 @@ def case_listen_src_half_open():
         assert took is not None and took < 1, f"a fifth connection was not refused: {took}"
         log(f"  4 silent connections of 4: a fifth refused after {took:.2f} s")
         for sock in idle:
-            assert closed_by_peer(sock, TIMEOUT + 3) is not None, "silent peer not dropped"
+            assert closed_by_peer(sock, TIMEOUT + LATE + 0.5) is not None, \
+                "silent peer not dropped"
             sock.close()
         freed = time.monotonic() - t0
         good2 = {}
